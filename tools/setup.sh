@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Everything coursecompanion needs, on a fresh Debian machine with Python 3.11.
+# Idempotent: a second run checks stamps and returns in about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+APT_PACKAGES="dataset-fashion-mnist ${EXTRA_APT_PACKAGES:-}"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+missing=()
+for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $($PY --version)"
+  if ! $PY -m venv .venv; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    $PY -m venv .venv
+  fi
+  .venv/bin/pip install -q --upgrade pip
+fi
+
+stamp=".venv/.stamp-$(cat requirements-dev.txt settings.ini setup.py ${EXTRA_REQUIREMENTS:-} | sha1sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: pip install -r requirements-dev.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}"
+  .venv/bin/pip install -q -r requirements-dev.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}
+  .venv/bin/pip install -q --no-deps -e . >/dev/null 2>&1 || .venv/bin/pip install --no-deps -e .
+  .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+  rm -f .venv/.stamp-*; touch "$stamp"
+fi

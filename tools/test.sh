@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every test coursecompanion has, after setting up what it needs (tools/setup.sh).
+# Prints the wall time of every notebook and of the whole suite; any failure fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash tools/setup.sh
+source .venv/bin/activate
+export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+
+echo "== nbdev_export and nbdev_clean leave the tree unchanged"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  before=$(git status --porcelain; git diff | sha1sum)
+  nbdev_export; nbdev_clean
+  after=$(git status --porcelain; git diff | sha1sum)
+  if [ "$before" != "$after" ]; then
+    echo "FAIL: nbdev_export/nbdev_clean changed the tree: notebooks and modules are out of sync or not clean"
+    git status --short; git --no-pager diff --stat; exit 1
+  fi
+else
+  echo "(not a git checkout: skipped)"
+fi
+
+echo "== README.md matches nbs/index.ipynb"
+python tools/make_readme.py --check
+
+echo "== every module imports in a fresh process"
+for f in coursecompanion/[a-z]*.py; do
+  m=$(basename "$f" .py)
+  python -c "import coursecompanion.$m" || { echo "FAIL: import coursecompanion.$m"; exit 1; }
+  echo "ok coursecompanion.$m"
+done
+
+echo "== nbdev_test over every notebook (one at a time, timed)"
+t0=$(date +%s)
+nbdev_test --n_workers 1 --timing ${NBDEV_TEST_FLAGS:+--flags "$NBDEV_TEST_FLAGS"}
+echo "notebooks: $(( $(date +%s) - t0 )) s"
+
+echo "== pytest tests/"
+t0=$(date +%s)
+python -m pytest tests/ -q -ra
+echo "pytest: $(( $(date +%s) - t0 )) s"
+
+echo "== whole suite: $(( $(date +%s) - start )) s"
