@@ -1,46 +1,87 @@
 #!/usr/bin/env python3
 """Execute notebooks in a fresh Jupyter kernel each and write the executed copies to a folder.
 
-Usage: python tools/run_lessons.py [--out _executed] [--timeout 600] [NOTEBOOK ...]
+Usage: python tools/run_lessons.py [--out _executed] [--timeout 600] [--flags "slow gpu"] [NOTEBOOK ...]
 Without notebooks, runs every nbs/*.ipynb whose name does not start with '_' or '.'.
+Cells are skipped as `nbdev_test` skips them: `#| eval: false`, and cells carrying one of
+settings.ini's tst_flags (slow, gpu, ...) unless that flag is given with --flags.
 A failing cell stops the run with the notebook, the cell number and its first line named.
 Widget state is stored in the executed notebook so the site can render widgets statically.
 """
 import argparse, os, sys, time
+from configparser import ConfigParser
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 root = Path(__file__).resolve().parent.parent
+SKIP_TAG = "skip-execution"  # nbclient's tag for cells it must not run
 
-def run_notebook(src:Path, dest:Path, timeout:int=600) -> float:
-    "Execute `src` in a fresh kernel (cwd = its folder), write it to `dest`; return seconds taken."
+def test_flags() -> set[str]:
+    cp = ConfigParser(delimiters=["="]); cp.read(root/"settings.ini", encoding="utf-8")
+    return set(cp["DEFAULT"].get("tst_flags", "").replace("|", " ").split())
+
+def skip_reason(cell, flags:set[str]) -> str|None:
+    "Why `nbdev_test` would not run this code cell (None: it would)."
+    from nbdev.process import extract_directives
+    if "nbdev_export(" in cell.source: return "nbdev_export"
+    direc = extract_directives(nbformat.from_dict(dict(cell)), remove=False)
+    if direc.get("eval:", [""])[0].lower() == "false": return "eval: false"
+    hit = flags & direc.keys()
+    return f"#| {' '.join(sorted(hit))}" if hit else None
+
+def where(nb, idx:int|None) -> str:
+    if idx is None: return "an unknown cell"
+    first = next((l for l in nb.cells[idx].source.splitlines() if l.strip() and not l.lstrip().startswith("#|")), "")
+    n_code = sum(c.cell_type == "code" for c in nb.cells[:idx + 1])
+    return f"cell {idx + 1} (code cell {n_code}): {first[:80]}"
+
+def run_notebook(src:Path, dest:Path, timeout:int=600, flags:set[str]=frozenset()) -> tuple[float, int]:
+    "Execute `src` in a fresh kernel (cwd = its folder), write it to `dest`; return (seconds, cells skipped)."
     nb = nbformat.read(src, as_version=4)
+    skipped = {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and (why := skip_reason(cell, flags)):
+            skipped[i] = why; cell.metadata.setdefault("tags", []).append(SKIP_TAG)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}},
-                            store_widget_state=True)
+                            store_widget_state=True, skip_cells_with_tag=SKIP_TAG)
     t0 = time.perf_counter()
     try: client.execute()
-    except CellExecutionError as e:
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
         idx = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        where = f"cell {idx}" if idx is None else f"cell {idx}: {nb.cells[idx].source.splitlines()[0][:80] if nb.cells[idx].source else ''}"
-        raise SystemExit(f"FAILED executing {src.relative_to(root)} at {where}\n{e}") from None
+        if idx is None and not isinstance(e, CellExecutionError):  # a timeout or dead kernel leaves no error output
+            idx = next((i for i, c in reversed(list(enumerate(nb.cells))) if c.cell_type == "code" and c.get("execution_count")), None)
+            if idx is not None: idx = next((j for j in range(idx + 1, len(nb.cells)) if nb.cells[j].cell_type == "code" and j not in skipped), idx)
+        kind = {CellTimeoutError: f"timed out (> {timeout} s)", DeadKernelError: "the kernel died"}.get(type(e), "failed")
+        raise SystemExit(f"FAILED: {src.name} {kind} at {where(nb, idx)}\n{e}") from None
+    for i, why in skipped.items():
+        tags = nb.cells[i].metadata["tags"]; tags.remove(SKIP_TAG)
+        if not tags: del nb.cells[i].metadata["tags"]
+        nb.cells[i].metadata["skipped"] = why  # the site says why this cell shows no output
     dest.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, dest)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, len(skipped)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("notebooks", nargs="*")
     p.add_argument("--out", default="_executed")
-    p.add_argument("--timeout", type=int, default=600)
+    p.add_argument("--timeout", type=int, default=600, help="seconds one cell may run")
+    p.add_argument("--flags", default=os.environ.get("NBDEV_TEST_FLAGS", ""), help="test flags to run anyway, as for nbdev_test")
     a = p.parse_args()
     nbs = [Path(n).resolve() for n in a.notebooks] or sorted(f for f in (root/"nbs").glob("*.ipynb") if not f.name.startswith(("_", ".")))
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # Plots must land in the outputs, even where MPLBACKEND=Agg is set for tests.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    flags = test_flags() - set(a.flags.split())
+    out = Path(a.out) if Path(a.out).is_absolute() else root/a.out
+    if not a.notebooks:  # a lesson removed from nbs/ must not stay on the site
+        for old in out.glob("*.ipynb"):
+            if old.name not in {nb.name for nb in nbs}: old.unlink()
     total = 0.0
     for nb in nbs:
-        secs = run_notebook(nb, root/a.out/nb.name, a.timeout); total += secs
-        print(f"{nb.name}: {secs:.1f} s", flush=True)
+        secs, n_skip = run_notebook(nb, out/nb.name, a.timeout, flags); total += secs
+        print(f"{nb.name}: {secs:.1f} s" + (f" ({n_skip} cells skipped)" if n_skip else ""), flush=True)
     print(f"executed {len(nbs)} notebooks in {total:.1f} s -> {a.out}/")
 
 if __name__ == "__main__": main()

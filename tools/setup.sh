@@ -3,7 +3,9 @@
 # Idempotent: a second run checks stamps and returns in about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES="dataset-fashion-mnist ${EXTRA_APT_PACKAGES:-}"
+APT_PACKAGES="dataset-fashion-mnist chromium ${EXTRA_APT_PACKAGES:-}"
+# npm fetches MathJax and the widget embedder for the site once (tools/build_site.py); any npm will do.
+command -v npm >/dev/null 2>&1 || APT_PACKAGES="$APT_PACKAGES npm"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 
 missing=()

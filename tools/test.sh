@@ -36,6 +36,13 @@ t0=$(date +%s)
 nbdev_test --n_workers 1 --timing ${NBDEV_TEST_FLAGS:+--flags "$NBDEV_TEST_FLAGS"}
 echo "notebooks: $(( $(date +%s) - t0 )) s"
 
+echo "== course site: every lesson executed in a fresh kernel, then _docs/ built (tests/test_site.py reads it)"
+t0=$(date +%s)
+python tools/run_lessons.py --out _executed
+python tools/build_site.py --executed _executed --out _docs
+echo "site with execution: $(( $(date +%s) - t0 )) s"
+export CC_REQUIRE_SITE=1  # the browser test fails, not skips, without a site
+
 echo "== pytest tests/"
 t0=$(date +%s)
 python -m pytest tests/ -q -ra

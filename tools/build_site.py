@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Build the course site in `_docs/` from executed notebooks, offline: nbdev processing, then Sphinx.
+
+Usage: python tools/build_site.py [--executed _executed] [--out _docs]
+
+1. nbdev processes the executed notebooks into `_proc/` (hidden cells dropped, exported names
+   rendered as API docs by `show_doc`, backticked names linked).
+2. A conversion step writes `_site_src/`: Quarto's `#|` cell options become Sphinx cell tags,
+   the front matter becomes the page title, show_doc output becomes page sections, doc links
+   become relative, and the sidebar lists the lessons in course order, grouped by part.
+3. Sphinx + myst-nb (no execution: the stored outputs are rendered) + sphinx-book-theme write the
+   HTML, with MathJax 3 and the ipywidgets embedder vendored from the npm registry (no CDN).
+"""
+import argparse, html, os, re, shutil, subprocess, sys, tarfile, tempfile, time, warnings
+from configparser import ConfigParser
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+conf_dir = root/"tools"/"sphinx"
+
+# Course parts by lesson number: (first, last, caption). Lessons outside every range go under "More".
+PARTS = [(0, 2, "Foundations"), (3, 10, "Part 1: practical deep learning"), (11, 18, "Part 2: from the foundations")]
+
+# JavaScript the pages need, from the npm registry, cached in the virtual environment.
+VENDOR = {"mathjax": ("mathjax", "3.2.2", "es5"),
+          "widgets": ("@jupyter-widgets/html-manager", "1.0.15", "dist")}
+VENDOR_SKIP = re.compile(r"(\.map$|\.LICENSE\.txt$|-amd\.js$|^tex-(mml-)?svg.*|^mml-.*|^tex-chtml-full-speech\.js$|^node-main\.js$)")
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+def settings() -> dict:
+    cp = ConfigParser(delimiters=["="]); cp.read(root/"settings.ini", encoding="utf-8")
+    return dict(cp["DEFAULT"])
+
+# ---------------------------------------------------------------- vendored JavaScript
+def vendor_dir() -> Path:
+    "Where npm packages are unpacked: inside the virtual environment, so a fresh `.venv` starts clean."
+    return Path(sys.prefix)/"share"/"coursecompanion-site"
+
+def vendor(name:str) -> Path:
+    "Unpack npm package `VENDOR[name]` (only its browser files) once into `<folder>/name/`; return the folder."
+    pkg, version, sub = VENDOR[name]
+    dest = vendor_dir()/f"{name}-{version}"
+    if (dest/".complete").exists(): return dest
+    if not shutil.which("npm"): sys.exit(f"build_site: npm is needed once to fetch {pkg}@{version} (tools/setup.sh installs it)")
+    shutil.rmtree(dest, ignore_errors=True); dest.mkdir(parents=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "pack", f"{pkg}@{version}", "--silent", "--pack-destination", tmp],
+                       check=True, stdout=subprocess.DEVNULL)
+        with tarfile.open(next(Path(tmp).glob("*.tgz"))) as tf:
+            for m in tf.getmembers():
+                rel = Path(m.name).relative_to("package")
+                if not m.isfile() or rel.parts[0] != sub or VENDOR_SKIP.search(rel.name): continue
+                out = dest/name/Path(*rel.parts[1:]); out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(tf.extractfile(m).read())
+    (dest/".complete").touch()
+    print(f"vendored {pkg}@{version} -> {dest}")
+    return dest
+
+# ---------------------------------------------------------------- nbdev processing
+def nbdev_process(executed:Path) -> Path:
+    """Run nbdev's docs processing on every executed notebook into `_proc/`.
+
+    This is the step `nbdev_proc_nbs` runs for each notebook (without its attempt to install
+    Quarto), one notebook at a time in this process so imports are paid once. nbdev runs the
+    export and import cells again to render show_doc: cells that run_lessons.py skipped
+    (`#| slow`, `#| gpu`, ...) get `#| eval: false` so they are skipped here too."""
+    import nbformat
+    from nbdev.serve_drv import main as process_one
+    from nbdev.processors import FilterDefaults
+    proc, stage = root/"_proc", root/"_build"/"staged"
+    for d in (proc, stage): shutil.rmtree(d, ignore_errors=True); d.mkdir(parents=True)
+    seen = set()
+    for f in sorted(executed.glob("*.ipynb")):
+        nb = nbformat.read(f, as_version=4)
+        nb.nbformat_minor = max(nb.nbformat_minor, 5)
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"cc-{i}"  # to find each cell again after processing
+            if cell.metadata.get("skipped"): cell.source = "#| eval: false\n" + cell.source
+        staged = stage/f.name; nbformat.write(nb, staged)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try: process_one((staged, proc/f.name, FilterDefaults))
+            except Exception as e: sys.exit(f"build_site: nbdev could not process {f.name}: {e}\n{getattr(e, '__cause__', '') or ''}")
+        for w in caught:
+            msg = str(w.message)
+            if "imports and other code" in msg:  # nbdev runs such cells again here: keep import cells to imports
+                code = msg.split("---")[1].strip().splitlines()[0] if "---" in msg else ""
+                print(f"  nbdev: {f.name}: a cell mixes imports and other code, so nbdev runs it again for the docs: {code[:70]}")
+            elif msg not in seen: seen.add(msg); print(f"  nbdev: {msg.splitlines()[0]}")
+        if (secs := time.perf_counter() - t0) > 5: print(f"  nbdev processing of {f.name} took {secs:.1f} s (its import and export cells run again)")
+        restore_outputs(nb, proc/f.name)
+    return proc
+
+def restore_outputs(executed, path:Path):
+    """Put the fresh kernel's outputs and widget state back into nbdev's processed notebook.
+
+    nbdev re-runs import cells in its own in-process shell to render show_doc and stores what
+    that shell printed (tracebacks included, if the cell needs names from earlier cells)."""
+    import nbformat
+    nb = nbformat.read(path, as_version=4)
+    cells = {c.id: c for c in executed.cells}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("id") in cells:
+            cell.outputs = cells[cell.id].get("outputs", [])
+            cell.execution_count = cells[cell.id].get("execution_count")
+    if "widgets" in executed.metadata: nb.metadata["widgets"] = executed.metadata["widgets"]
+    else: nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+
+# ---------------------------------------------------------------- conversion
+DIRECTIVE = re.compile(r"^\s*#\s*\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
+TAGS = {("echo", "false"): "remove-input", ("output", "false"): "remove-output",
+        ("include", "false"): "remove-cell"}
+
+def split_directives(src:str):
+    "Leading `#| key: value` lines of a cell as a dict, and the source without them."
+    lines, opts = src.splitlines(), {}
+    while lines and DIRECTIVE.match(lines[0]):
+        k, v = DIRECTIVE.match(lines[0]).groups(); opts[k] = v.lower(); lines.pop(0)
+    return opts, "\n".join(lines)
+
+def make_id(s:str) -> str:
+    "Sphinx's anchor for a heading or name (`weighted_sum` -> `weighted-sum`)."
+    from docutils.nodes import make_id as _make_id
+    return _make_id(s)
+
+def md_inline(txt:str) -> str:
+    "Tiny markdown-to-HTML for link texts (code spans and emphasis)."
+    out = html.escape(txt, quote=False)
+    out = re.sub(r"`([^`]+)`", r'<code class="docutils literal notranslate"><span class="pre">\1</span></code>', out)
+    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", out)
+
+class Converter:
+    "Turn nbdev's processed notebooks into notebooks that myst-nb renders as nbdev pages would look."
+    def __init__(self, cfg:dict):
+        base = (cfg.get("doc_host", "") + cfg.get("doc_baseurl", "")).rstrip("/")
+        self.doc_link = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\(" + re.escape(base) + r"/([\w./-]*?\.html)(?:#([^)\s]*))?\)") if base else None
+        self.source_link = re.compile(r"\[source\]\(([^)\s]+)\)\{[^}]*\}")
+
+    def fix_links(self, md:str) -> str:
+        md = self.source_link.sub(lambda m: f'<a class="cc-source" href="{html.escape(m[1])}">source</a>', md)
+        if self.doc_link is None: return md
+        def rel(m):
+            href = m[2] + (f"#{make_id(m[3])}" if m[3] else "")
+            return f'<a class="reference internal" href="{html.escape(href)}">{md_inline(m[1])}</a>'
+        return self.doc_link.sub(rel, md)
+
+    @staticmethod
+    def escape_dunders(md:str) -> str:
+        "Dunder names in headings (`__call__`) render as bold: escape their underscores."
+        return re.sub(r"(?m)^(#+ .*)$", lambda m: re.sub(r"__(\w+?)__", r"\_\_\1\_\_", m[1]), md)
+
+    def show_doc_md(self, cell) -> str|None:
+        "The markdown of a show_doc cell (exported names), or None if `cell` is not one."
+        opts, src = split_directives(cell.source)
+        if not src.lstrip().startswith("show_doc("): return None
+        md = "\n\n".join(o["data"]["text/markdown"] for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {}))
+        md = re.sub(r"^\s*---\s*\n", "", md)  # nbdev opens each block with a rule
+        return self.escape_dunders(self.fix_links(md))
+
+    def convert(self, nb) -> tuple[dict, object]:
+        "Convert one processed notebook in place; return its front matter."
+        import nbformat, yaml
+        fm, cells = {}, []
+        state = (nb.metadata.get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
+        for cell in nb.cells:
+            if cell.cell_type == "raw" and cell.source.lstrip().startswith("---") and not fm:
+                fm = yaml.safe_load(cell.source.strip().strip("-")) or {}
+                head = f"# {fm.get('title', '')}\n" if fm.get("title") else ""
+                if fm.get("description"): head += f"\n{{.cc-description}}\n{fm['description']}\n"
+                if head: cells.append(nbformat.v4.new_markdown_cell(head))
+                continue
+            if cell.cell_type == "markdown":
+                if cell.source.strip() == "<!-- WARNING: THIS FILE WAS AUTOGENERATED! DO NOT EDIT! -->": continue
+                cell.source = self.fix_links(cell.source)
+            elif cell.cell_type == "code":
+                md = self.show_doc_md(cell)
+                if md is not None:
+                    cells.append(nbformat.v4.new_markdown_cell(md)); continue
+                opts, cell.source = split_directives(cell.source)
+                tags = [t for (k, v), t in TAGS.items() if opts.get(k) == v]
+                if tags: cell.metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | set(tags))
+                for o in cell.get("outputs", []):
+                    data = o.get("data", {})
+                    if "text/markdown" in data: data["text/markdown"] = self.fix_links(data["text/markdown"])
+                    # A widget whose state was not stored would be an empty box: show its text instead.
+                    view = data.get(WIDGET_VIEW)
+                    if view is not None and view.get("model_id") not in state: del data[WIDGET_VIEW]
+                if not cell.source.strip() and not cell.get("outputs"): continue
+                if str(cell.metadata.get("skipped", "")).startswith("#|"):  # a test flag such as slow or gpu
+                    cells += [cell, nbformat.v4.new_markdown_cell(
+                        f"{{.cc-skipped}}\nThis cell is marked `{cell.metadata.skipped}`: it was not run to build this page "
+                        "(`tools/run_lessons.py --flags ...` runs it).")]
+                    continue
+            cells.append(cell)
+        nb.cells = cells
+        return fm
+
+def lesson_number(stem:str) -> int|None:
+    m = re.match(r"(\d+)", stem)
+    return int(m[1]) if m else None
+
+def part_of(stem:str) -> str:
+    n = lesson_number(stem)
+    return next((cap for lo, hi, cap in PARTS if n is not None and lo <= n <= hi), "More")
+
+def toctree(pages:list[tuple[str, str]]) -> str:
+    "Hidden toctrees, one per course part, in course order: `pages` is [(notebook stem, doc name)]."
+    groups = {}
+    for stem, doc in sorted(pages, key=lambda p: (lesson_number(p[0]) is None, lesson_number(p[0]) or 0, p[0])):
+        groups.setdefault(part_of(stem), []).append(doc)
+    order = [cap for *_, cap in PARTS] + ["More"]
+    return "\n".join(f"```{{toctree}}\n:caption: {cap}\n:hidden:\n\n" + "\n".join(groups[cap]) + "\n```\n"
+                     for cap in order if cap in groups)
+
+def convert_all(proc:Path, src:Path, cfg:dict) -> list[str]:
+    "Write the Sphinx source folder `src` from nbdev's `proc`; return the page names."
+    import nbformat
+    shutil.rmtree(src, ignore_errors=True); src.mkdir(parents=True)
+    conv, pages, index = Converter(cfg), [], None
+    for f in sorted(proc.glob("*.ipynb")):
+        nb = nbformat.read(f, as_version=4)
+        fm = conv.convert(nb)
+        doc = Path(fm.get("output-file") or f.stem).stem
+        if doc == "index": index = (nb, src/"index.ipynb")
+        else:
+            pages.append((f.stem, doc)); nbformat.write(nb, src/f"{doc}.ipynb")
+    if index is None: sys.exit("build_site: no index notebook (nbs/index.ipynb) to use as the front page")
+    nb, dest = index
+    nb.cells.append(nbformat.v4.new_markdown_cell(toctree(pages)))
+    nbformat.write(nb, dest)
+    # Files the lessons' markdown may show (images next to the notebooks).
+    for f in (root/cfg.get("nbs_path", "nbs")).rglob("*"):
+        if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"} and not any(p.startswith((".", "_")) for p in f.relative_to(root/"nbs").parts):
+            dest = src/f.relative_to(root/"nbs"); dest.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, dest)
+    return ["index"] + [d for _, d in pages]
+
+# ---------------------------------------------------------------- Sphinx
+def sphinx_build(src:Path, out:Path, build:Path):
+    "Render `src` with Sphinx into `out` (replaced only once the build succeeds)."
+    from sphinx.cmd.build import build_main
+    html_dir = build/"html"
+    shutil.rmtree(build, ignore_errors=True)
+    os.environ["CC_SITE_VENDOR"] = os.pathsep.join(str(vendor(n)) for n in VENDOR)
+    # -W: a warning (a broken reference, a bad directive) fails the build; -q: only warnings are printed.
+    rc = build_main(["-b", "html", "-c", str(conf_dir), "-d", str(build/"doctrees"), "-q", "-W", "--keep-going",
+                     "-j", "auto", str(src), str(html_dir)])
+    if rc: sys.exit(f"build_site: Sphinx failed (exit {rc}); see the warnings above")
+    shutil.rmtree(out, ignore_errors=True)
+    html_dir.replace(out)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--executed", default="_executed", help="folder of executed notebooks (tools/run_lessons.py)")
+    p.add_argument("--out", default="_docs")
+    a = p.parse_args()
+    os.chdir(root)
+    executed, out = root/a.executed, root/a.out
+    if not any(executed.glob("*.ipynb")): sys.exit(f"build_site: no notebooks in {a.executed}/: run tools/run_lessons.py first")
+    t0 = time.perf_counter()
+    cfg = settings()
+    proc = nbdev_process(executed); t1 = time.perf_counter()
+    pages = convert_all(proc, root/"_site_src", cfg); t2 = time.perf_counter()
+    sphinx_build(root/"_site_src", out, root/"_build"/"sphinx"); t3 = time.perf_counter()
+    print(f"site: {len(pages)} pages built in {t3 - t0:.1f} s (nbdev processing {t1 - t0:.1f} s, conversion {t2 - t1:.1f} s, "
+          f"Sphinx {t3 - t2:.1f} s; notebook execution not included)")
+    print(f"open it: python -m http.server -d {a.out} 8000   then   http://127.0.0.1:8000/")
+
+if __name__ == "__main__": main()
