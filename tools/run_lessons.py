@@ -8,7 +8,7 @@ settings.ini's tst_flags (slow, gpu, ...) unless that flag is given with --flags
 A failing cell stops the run with the notebook, the cell number and its first line named.
 Widget state is stored in the executed notebook so the site can render widgets statically.
 """
-import argparse, os, sys, time
+import argparse, os, re, sys, time
 from configparser import ConfigParser
 from pathlib import Path
 import nbformat
@@ -54,7 +54,7 @@ def run_notebook(src:Path, dest:Path, timeout:int=600, flags:set[str]=frozenset(
             idx = next((i for i, c in reversed(list(enumerate(nb.cells))) if c.cell_type == "code" and c.get("execution_count")), None)
             if idx is not None: idx = next((j for j in range(idx + 1, len(nb.cells)) if nb.cells[j].cell_type == "code" and j not in skipped), idx)
         kind = {CellTimeoutError: f"timed out (> {timeout} s)", DeadKernelError: "the kernel died"}.get(type(e), "failed")
-        raise SystemExit(f"FAILED: {src.name} {kind} at {where(nb, idx)}\n{e}") from None
+        raise SystemExit(f"FAILED: {src.name} {kind} at {where(nb, idx)}\n" + re.sub(r"\x1b\[[0-9;]*m", "", str(e))) from None
     for i, why in skipped.items():
         tags = nb.cells[i].metadata["tags"]; tags.remove(SKIP_TAG)
         if not tags: del nb.cells[i].metadata["tags"]

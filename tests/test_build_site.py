@@ -1,0 +1,85 @@
+"""The site's build scripts on small inputs: tools/run_lessons.py (execution) and tools/build_site.py (conversion)."""
+import importlib.util, subprocess, sys
+from pathlib import Path
+import nbformat
+from nbformat.v4 import new_notebook, new_code_cell, new_markdown_cell, new_raw_cell
+
+ROOT = Path(__file__).resolve().parent.parent
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT/"tools"/f"{name}.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    return mod
+
+def run_lessons(nb_path, out):
+    return subprocess.run([sys.executable, str(ROOT/"tools"/"run_lessons.py"), str(nb_path), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+
+def test_failing_notebook_names_notebook_and_cell(tmp_path):
+    nb = new_notebook(cells=[new_markdown_cell("# Bad"), new_code_cell("x = 1"),
+                             new_code_cell("#| slow\nraise RuntimeError('slow cells are skipped')"),
+                             new_code_cell("#| eval: false\nraise RuntimeError('eval: false cells are skipped')"),
+                             new_code_cell("y = x + 1\nassert y == 3, f'y is {y}'")])
+    nbformat.write(nb, tmp_path/"05_bad.ipynb")
+    r = run_lessons(tmp_path/"05_bad.ipynb", tmp_path/"out")
+    assert r.returncode != 0
+    assert "FAILED: 05_bad.ipynb failed at cell 5 (code cell 4): y = x + 1" in r.stderr, r.stderr
+    assert "y is 2" in r.stderr and "\x1b[" not in r.stderr
+    assert not (tmp_path/"out"/"05_bad.ipynb").exists()
+
+def test_skipped_cells_and_stored_outputs(tmp_path):
+    nb = new_notebook(cells=[new_code_cell("print('hello')"),
+                             new_code_cell("#| slow\nraise RuntimeError('skipped')"),
+                             new_code_cell("import ipywidgets as w\nw.IntSlider(3)")])
+    nbformat.write(nb, tmp_path/"01_ok.ipynb")
+    r = run_lessons(tmp_path/"01_ok.ipynb", tmp_path/"out")
+    assert r.returncode == 0, r.stderr
+    assert "1 cells skipped" in r.stdout
+    out = nbformat.read(tmp_path/"out"/"01_ok.ipynb", as_version=4)
+    assert out.cells[0].outputs[0].text == "hello\n"
+    assert out.cells[1].outputs == [] and out.cells[1].metadata.skipped == "#| slow" and "tags" not in out.cells[1].metadata
+    view = out.cells[2].outputs[0].data["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] in out.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+
+def test_conversion():
+    bs = load_tool("build_site")
+    conv = bs.Converter({"doc_host": "https://example.org", "doc_baseurl": "/cc"}, {"02_learner.ipynb": "learner"})
+    nb = new_notebook(cells=[
+        new_raw_cell("---\ntitle: Core\ndescription: Seeds and devices\noutput-file: core.html\n---\n"),
+        new_markdown_cell("See [`set_seed`](https://example.org/cc/core.html#set_seed) and [x](https://other.org/a.html#b_c), "
+                          "[the Learner](02_learner.ipynb#The_loop), [gone](99_gone.ipynb)."),
+        new_code_cell("#| echo: false\n#| output: false\nprint(1)"),
+        new_code_cell("#| echo: false\n#| output: asis\nshow_doc(Foo.__call__)", outputs=[nbformat.v4.new_output(
+            "execute_result", data={"text/markdown": '---\n\n[source](https://gh/x.py#L1){target="_blank" style="float:right"}\n\n### Foo.__call__\n\n*Call `Foo`*',
+                                    "text/plain": "x"})]),
+        new_code_cell("w", outputs=[nbformat.v4.new_output("display_data", data={
+            "application/vnd.jupyter.widget-view+json": {"model_id": "gone"}, "text/plain": "IntSlider(3)"})]),
+    ])
+    fm = conv.convert(nb, "00_core")
+    assert fm["output-file"] == "core.html"
+    title, md, code, api, widget = nb.cells
+    assert title.source.startswith("# Core\n") and "Seeds and devices" in title.source
+    assert 'href="core.html#set-seed"' in md.source and "https://other.org/a.html#b_c" in md.source
+    assert '<a class="reference internal" href="learner.html#the-loop">the Learner</a>' in md.source
+    assert "[gone](99_gone.ipynb)" in md.source  # not a notebook of the site: left for Sphinx to report
+    assert code.source == "print(1)" and code.metadata.tags == ["remove-input", "remove-output"]
+    assert api.cell_type == "markdown" and not api.source.startswith("---")
+    assert "### Foo.\\_\\_call\\_\\_" in api.source and '<a class="cc-source" href="https://gh/x.py#L1">source</a>' in api.source
+    assert list(widget.outputs[0].data) == ["text/plain"]  # no state stored: its text, not an empty box
+
+def test_title_without_front_matter():
+    bs = load_tool("build_site")
+    nb = new_notebook(cells=[new_code_cell("1")])
+    bs.Converter({}).convert(nb, "05_lr_finder")
+    assert nb.cells[0].source == "# Lr finder\n"
+
+def test_parts_and_search_words():
+    bs = load_tool("build_site")
+    assert [bs.part_of(s) for s in ["00_core", "02_learner", "03_ua", "10_x", "11_mp", "18_y", "25_z", "extra"]] == \
+        ["Foundations", "Foundations", bs.PARTS[1][2], bs.PARTS[1][2], bs.PARTS[2][2], bs.PARTS[2][2], "More", "More"]
+    tree = bs.toctree([("11_mp", "mp"), ("00_core", "core"), ("03_ua", "ua"), ("01_data", "data")])
+    assert tree.index("core") < tree.index("data") < tree.index("ua") < tree.index("mp")
+    sys.path.insert(0, str(ROOT/"tools"/"sphinx"))
+    from search_words import SearchEnglishWithNameParts
+    words = SearchEnglishWithNameParts({}).split("fit_one_cycle and 1cycle")
+    assert {"fit_one_cycle", "one", "cycle", "1cycle", "fit"} <= set(words)
