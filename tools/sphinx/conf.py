@@ -33,7 +33,8 @@ html_static_path = ["_static"] + [p for p in os.environ.get("CC_SITE_VENDOR", ""
 mathjax_path = "mathjax/tex-chtml-full.js"  # every TeX package built in: nothing is fetched on demand
 nb_ipywidgets_js = {"widgets/embed.js": {}}  # renders the widget state stored by tools/run_lessons.py
 html_css_files = ["site.css"]
-html_js_files = ["mathjax-widgets.js"]  # before MathJax: lets the widget embedder typeset with MathJax 3
+html_js_files = ["mathjax-widgets.js",  # before MathJax: lets the widget embedder typeset with MathJax 3
+                 "search-snippets.js"]  # search results quote the lesson, not the page header
 html_favicon = "favicon.svg"
 
 html_theme = "sphinx_book_theme"
