@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['relu_interpolant', 'approx_error', 'linear_pieces', 'count_linear_pieces', 'sawtooth', 'sawtooth_net']
 
-# %% ../nbs/03_universal_approximation.ipynb #a1578301
+# %% ../nbs/03_universal_approximation.ipynb #5b4d9196
 import math
 import torch
 from torch import nn
 
-# %% ../nbs/03_universal_approximation.ipynb #f673f60b
+# %% ../nbs/03_universal_approximation.ipynb #418babfb
 def _check_interval(a, b, n=None):
     if not a < b: raise ValueError(f"the interval [a, b] must have a < b, got a={a}, b={b}")
     if n is not None and (int(n) != n or n < 1): raise ValueError(f"n (hidden units) must be a positive integer, got {n!r}")
@@ -22,24 +22,25 @@ def _values(f, x:torch.Tensor) -> torch.Tensor:
     if not torch.isfinite(y).all(): raise ValueError(f"f returned non-finite values at x = {x[~torch.isfinite(y)][:3].tolist()}")
     return y
 
-# %% ../nbs/03_universal_approximation.ipynb #9ed105bd
+# %% ../nbs/03_universal_approximation.ipynb #1781c6d3
 def relu_interpolant(f, # The target: maps a float64 tensor of points to a tensor of values, e.g. `torch.sin`
                      a:float, b:float, # The interval [a, b]
-                     n:int # Hidden units (= linear pieces on [a, b])
+                     n:int, # Hidden units (= linear pieces on [a, b])
+                     dtype:torch.dtype=torch.float32 # The weights' dtype
                     ) -> nn.Sequential:
     "A Linear-ReLU-Linear net with `n` hidden units, weights set by hand, that linearly interpolates `f` at `n+1` equally spaced points of [a, b]."
     _check_interval(a, b, n)
     xs = torch.linspace(a, b, n + 1, dtype=torch.float64)
     ys = _values(f, xs)
     slopes = ys.diff() / xs.diff()
-    net = nn.Sequential(nn.Linear(1, n), nn.ReLU(), nn.Linear(n, 1))
+    net = nn.Sequential(nn.Linear(1, n, dtype=dtype), nn.ReLU(), nn.Linear(n, 1, dtype=dtype))
     with torch.no_grad():
         net[0].weight.fill_(1.0); net[0].bias.copy_(-xs[:-1])               # unit i bends at x_i...
         net[2].weight.copy_(torch.cat([slopes[:1], slopes.diff()])[None])   # ...and changes the slope there
         net[2].bias.fill_(ys[0].item())
     return net
 
-# %% ../nbs/03_universal_approximation.ipynb #c6783af3
+# %% ../nbs/03_universal_approximation.ipynb #80eaab86
 def approx_error(model:nn.Module, # A net mapping (N, 1) inputs to (N, 1) outputs
                  f, a:float, b:float, # The target function and the interval [a, b]
                  n_points:int=10_001, # Equally spaced points of [a, b] to compare at
@@ -54,7 +55,7 @@ def approx_error(model:nn.Module, # A net mapping (N, 1) inputs to (N, 1) output
     err = (pred[:, 0].double().cpu() - _values(f, x.double())).abs()
     return err.max().item() if p == math.inf else err.pow(p).mean().pow(1 / p).item()
 
-# %% ../nbs/03_universal_approximation.ipynb #4b7efa92
+# %% ../nbs/03_universal_approximation.ipynb #d0b40715
 def _relu_pieces(knots, A, B):
     "Split each piece where a unit's pre-activation A*x + B crosses zero, then apply the ReLU on each new piece."
     roots = -B / A  # A == 0 gives inf or nan, which the mask drops
@@ -65,7 +66,7 @@ def _relu_pieces(knots, A, B):
     on = A * (new_knots[:-1] + new_knots[1:])[:, None] / 2 + B > 0  # each unit's sign at the middle of each piece
     return new_knots, A * on, B * on
 
-# %% ../nbs/03_universal_approximation.ipynb #13549aae
+# %% ../nbs/03_universal_approximation.ipynb #7610a834
 def linear_pieces(model:nn.Sequential, # `Linear` and `ReLU` layers, one input and one output
                   a:float, b:float # The interval [a, b]
                  ):
@@ -84,7 +85,7 @@ def linear_pieces(model:nn.Sequential, # `Linear` and `ReLU` layers, one input a
     if A.shape[1] != 1: raise ValueError(f"the model must have one output, it has {A.shape[1]}")
     return knots, A[:, 0], B[:, 0]
 
-# %% ../nbs/03_universal_approximation.ipynb #eed11820
+# %% ../nbs/03_universal_approximation.ipynb #90f87bfa
 def count_linear_pieces(model:nn.Sequential, a:float, b:float,
                         rtol:float=1e-6, # Slope changes smaller than rtol * the largest slope do not count...
                         xtol:float=1e-6 # ...nor do pieces narrower than xtol * (b - a), which float32 rounding makes
@@ -94,13 +95,13 @@ def count_linear_pieces(model:nn.Sequential, a:float, b:float,
     slopes = slopes[knots.diff() > xtol * (b - a)]
     return 1 + int((slopes.diff().abs() > rtol * max(slopes.abs().max().item(), 1.0)).sum())
 
-# %% ../nbs/03_universal_approximation.ipynb #5ce8d351
+# %% ../nbs/03_universal_approximation.ipynb #6fbc1556
 def sawtooth(x:torch.Tensor, k:int) -> torch.Tensor:
     "The tent map T(x) = 2x below 1/2, 2 - 2x above, composed `k` times: a sawtooth on [0, 1] with 2**k linear pieces."
     for _ in range(k): x = torch.where(x < 0.5, 2 * x, 2 - 2 * x)
     return x
 
-# %% ../nbs/03_universal_approximation.ipynb #22194810
+# %% ../nbs/03_universal_approximation.ipynb #c0c6820d
 def _linear(weight, bias) -> nn.Linear:
     "An `nn.Linear` with the given weights (a list of rows) and biases."
     layer = nn.Linear(len(weight[0]), len(weight))
