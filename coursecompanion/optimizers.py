@@ -6,13 +6,13 @@
 __all__ = ['Surface', 'SURFACES', 'ScratchOptimizer', 'SGD', 'RMSprop', 'Adam', 'AdamW', 'effective_lr', 'quadratic',
            'rosenbrock', 'plateau', 'opt_funcs', 'optimizer_path', 'plot_paths', 'paths_widget']
 
-# %% ../nbs/05_optimizers.ipynb #92614c8d
+# %% ../nbs/05_optimizers.ipynb #3e78b307
 from collections import namedtuple
 from functools import partial
 import torch
 from .core import patch
 
-# %% ../nbs/05_optimizers.ipynb #acc301bc
+# %% ../nbs/05_optimizers.ipynb #29cf05fa
 def _check(where:str, name:str, value, lo:float=0.0, hi:float|None=None):
     "Raise a ValueError naming `where` and `name` unless `lo <= value` (and `value < hi` when `hi` is given)."
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -20,7 +20,7 @@ def _check(where:str, name:str, value, lo:float=0.0, hi:float|None=None):
         limits = f">= {lo}" if hi is None else f"in [{lo}, {hi})"
         raise ValueError(f"{where}: {name}={value!r} is invalid: it must be a number {limits}")
 
-# %% ../nbs/05_optimizers.ipynb #636dadae
+# %% ../nbs/05_optimizers.ipynb #4f24d63b
 class ScratchOptimizer(torch.optim.Optimizer):
     "A `torch.optim.Optimizer` whose subclasses write only the update rule for one parameter (`update`)."
     def __init__(self, params, **defaults): super().__init__(params, defaults)
@@ -40,7 +40,7 @@ class ScratchOptimizer(torch.optim.Optimizer):
         "Update `p` in place from its gradient `grad`, its `state` and its group's hyperparameters."
         raise NotImplementedError(f"{type(self).__name__} must define update(p, grad, state, group)")
 
-# %% ../nbs/05_optimizers.ipynb #66d67acb
+# %% ../nbs/05_optimizers.ipynb #33a338c3
 @patch
 def step(self:ScratchOptimizer, closure=None):
     "Apply `update` to every parameter with a gradient; return `closure()`'s loss if a closure is given."
@@ -55,14 +55,14 @@ def step(self:ScratchOptimizer, closure=None):
                 self.update(p, p.grad, self.state[p], group)
     return loss
 
-# %% ../nbs/05_optimizers.ipynb #c46c3b0f
+# %% ../nbs/05_optimizers.ipynb #a7119c52
 @patch
 def apply_weight_decay(self:ScratchOptimizer, p, grad, group:dict):
     "L2 weight decay: the gradient plus `weight_decay * p` (a new tensor; `p.grad` is left alone)."
     wd = group["weight_decay"]
     return grad if wd == 0 else grad.add(p, alpha=wd)
 
-# %% ../nbs/05_optimizers.ipynb #35fceb51
+# %% ../nbs/05_optimizers.ipynb #9ccdcd4f
 class SGD(ScratchOptimizer):
     "Stochastic gradient descent with optional momentum (heavy ball or Nesterov) and L2 weight decay, as `torch.optim.SGD`."
     def __init__(self, params, lr:float=1e-3, # Learning rate
@@ -75,7 +75,7 @@ class SGD(ScratchOptimizer):
         super().check_hparams(group, where)
         if group["nesterov"] and group["momentum"] == 0: raise ValueError(f"{where}: nesterov=True needs momentum > 0")
 
-# %% ../nbs/05_optimizers.ipynb #d67f5e92
+# %% ../nbs/05_optimizers.ipynb #9154a38e
 @patch
 def update(self:SGD, p, grad, state, group):
     "One SGD step for `p`: `p -= lr * (momentum buffer or gradient)`."
@@ -87,7 +87,7 @@ def update(self:SGD, p, grad, state, group):
         grad = grad.add(buf, alpha=mom) if group["nesterov"] else buf
     p.add_(grad, alpha=-group["lr"])
 
-# %% ../nbs/05_optimizers.ipynb #7ae22c22
+# %% ../nbs/05_optimizers.ipynb #45dde7f8
 class RMSprop(ScratchOptimizer):
     "Divide each gradient by a running root mean square of its recent values, as `torch.optim.RMSprop` (no momentum, not centred)."
     def __init__(self, params, lr:float=1e-2, # Learning rate
@@ -108,7 +108,7 @@ class RMSprop(ScratchOptimizer):
         v.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
         p.addcdiv_(grad, v.sqrt().add_(group["eps"]), value=-group["lr"])
 
-# %% ../nbs/05_optimizers.ipynb #2747f43b
+# %% ../nbs/05_optimizers.ipynb #c84d1495
 class Adam(ScratchOptimizer):
     "Adam: momentum on the gradient, divided by a running RMS, both bias-corrected; L2 weight decay, as `torch.optim.Adam`."
     def __init__(self, params, lr:float=1e-3, # Learning rate
@@ -124,7 +124,7 @@ class Adam(ScratchOptimizer):
             raise ValueError(f"{where}: betas={betas!r} is invalid: it must be a pair (beta1, beta2)")
         for i, b in enumerate(betas): _check(where, f"betas[{i}]", b, 0, 1)
 
-# %% ../nbs/05_optimizers.ipynb #f4d68460
+# %% ../nbs/05_optimizers.ipynb #ed141e3f
 @patch
 def update(self:Adam, p, grad, state, group):
     "One Adam step: bias-corrected running mean of `g` over bias-corrected running RMS of `g`."
@@ -137,7 +137,7 @@ def update(self:Adam, p, grad, state, group):
     denom = (v.sqrt() / (1 - beta2**t) ** 0.5).add_(group["eps"])
     p.addcdiv_(m, denom, value=-group["lr"] / (1 - beta1**t))
 
-# %% ../nbs/05_optimizers.ipynb #0c244e9e
+# %% ../nbs/05_optimizers.ipynb #9c60c299
 class AdamW(Adam):
     "Adam with decoupled weight decay: shrink the weights directly rather than through the gradient, as `torch.optim.AdamW`."
     def __init__(self, params, lr:float=1e-3, betas:tuple=(0.9, 0.999), eps:float=1e-8,
@@ -149,7 +149,7 @@ class AdamW(Adam):
         p.mul_(1 - group["lr"] * group["weight_decay"])
         return grad
 
-# %% ../nbs/05_optimizers.ipynb #e20b712e
+# %% ../nbs/05_optimizers.ipynb #4b34f756
 def effective_lr(opt:torch.optim.Optimizer, p:torch.Tensor) -> torch.Tensor:
     "Per-element factor the last step of `opt` (RMSprop or Adam, ours or PyTorch's) multiplied `p`'s (averaged) gradient by."
     group = next((g for g in opt.param_groups if any(q is p for q in g["params"])), None)
@@ -161,7 +161,7 @@ def effective_lr(opt:torch.optim.Optimizer, p:torch.Tensor) -> torch.Tensor:
     beta2, t = group["betas"][1], int(state["step"])
     return group["lr"] / (state["exp_avg_sq"].sqrt() / (1 - beta2**t) ** 0.5 + group["eps"])
 
-# %% ../nbs/05_optimizers.ipynb #4cdaf6e7
+# %% ../nbs/05_optimizers.ipynb #c9614cfd
 def quadratic(xy:torch.Tensor) -> torch.Tensor:
     "An ill-conditioned bowl, 20 times steeper along y than along x; minimum 0 at (0, 0)."
     return 0.5 * (xy[..., 0]**2 + 20 * xy[..., 1]**2)
@@ -174,7 +174,7 @@ def plateau(xy:torch.Tensor) -> torch.Tensor:
     "A Gaussian well in a flat plain (tiny gradients far from the well); minimum 0 at (0, 0)."
     return 1 - torch.exp(-(xy[..., 0]**2 + xy[..., 1]**2) / 2)
 
-# %% ../nbs/05_optimizers.ipynb #0e8de984
+# %% ../nbs/05_optimizers.ipynb #4ba0fdd3
 Surface = namedtuple("Surface", "f start lr steps xlim ylim", module=__name__)
 Surface.__doc__ = "A 2-D loss function with a start point, a default learning rate and step count, and plot limits."
 
@@ -184,7 +184,7 @@ SURFACES = {
     "plateau": Surface(plateau, (3.5, 2.5), 0.1, 100, (-1.5, 4.5), (-1.5, 3.5)),
 }
 
-# %% ../nbs/05_optimizers.ipynb #26c32f6d
+# %% ../nbs/05_optimizers.ipynb #0859b96c
 def opt_funcs(lr:float, beta1:float=0.9, beta2:float=0.99, weight_decay:float=1e-2) -> dict:
     "Name -> `partial` for each optimiser here; `beta1` is momentum or Adam's beta1, `beta2` RMSprop's alpha or Adam's beta2."
     return {"SGD": partial(SGD, lr=lr), "momentum": partial(SGD, lr=lr, momentum=beta1),
@@ -201,7 +201,7 @@ def optimizer_path(opt_func, f, start, steps:int) -> torch.Tensor:
         if not torch.isfinite(path[-1]).all(): break
     return torch.stack(path)
 
-# %% ../nbs/05_optimizers.ipynb #6b9994f6
+# %% ../nbs/05_optimizers.ipynb #3b610301
 def plot_paths(surface:str="quadratic", lr:float|None=None, steps:int|None=None, names=None,
                beta1:float=0.9, beta2:float=0.99, ax=None):
     "Draw the contours of `SURFACES[surface]` and the optimisers' paths on it; return the final losses."
@@ -219,7 +219,7 @@ def plot_paths(surface:str="quadratic", lr:float|None=None, steps:int|None=None,
     ax.plot(*s.start, "ko"); ax.legend(fontsize=7)
     return finals
 
-# %% ../nbs/05_optimizers.ipynb #baf75cec
+# %% ../nbs/05_optimizers.ipynb #cf786b7c
 def paths_widget():
     "An ipywidgets panel: choose a surface, an optimiser, lr, betas and steps, and see the paths (needs ipywidgets)."
     try: import ipywidgets as w
