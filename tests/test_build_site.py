@@ -67,6 +67,12 @@ def test_conversion():
     assert "### Foo.\\_\\_call\\_\\_" in api.source and '<a class="cc-source" href="https://gh/x.py#L1">source</a>' in api.source
     assert list(widget.outputs[0].data) == ["text/plain"]  # no state stored: its text, not an empty box
 
+def test_directives():
+    bs = load_tool("build_site")
+    assert bs.split_directives("#| echo: false\n#|output: asis\n#| slow\nx = 1") == ({"echo": "false", "output": "asis", "slow": ""}, "x = 1")
+    src = "# |x|: the absolute value\nx = abs(-1)"
+    assert bs.split_directives(src) == ({}, src)
+
 def test_title_without_front_matter():
     bs = load_tool("build_site")
     nb = new_notebook(cells=[new_code_cell("1")])

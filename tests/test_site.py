@@ -16,7 +16,8 @@ CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 NOT_PAGES = {"search.html", "genindex.html", "py-modindex.html"}
-PARTS = ["Foundations", "Part 1", "Part 2"]  # sidebar captions start with these, in this order
+PARTS = ["Foundations", "Part 1", "Part 2"]
+DIRECTIVE = re.compile(r"^\s*#\s*\|\s*[\w-]+(\s*:.*|\s+[\w .,=-]*)?$")  # `#| echo: false`, `#| slow`; not `# |x|`  # sidebar captions start with these, in this order
 
 def site_pages() -> list[str]:
     "Every HTML page of the site (the theme's search and index pages are tested on their own)."
@@ -149,7 +150,7 @@ def test_page(visit, server, name):
     page.wait_for_load_state("networkidle")  # fonts and anything MathJax or the widgets fetched
     main_text = page.inner_text("main")
     directive_lines = [l for pre in page.eval_on_selector_all("main pre", "els => els.map(e => e.textContent)")
-                       for l in pre.splitlines() if re.match(r"\s*#\s*\|", l)]
+                       for l in pre.splitlines() if DIRECTIVE.match(l)]
     problems = list(visit.problems)
     if bad_images: problems.append(f"images that did not load: {bad_images}")
     if math["maths"]:

@@ -111,7 +111,8 @@ def restore_outputs(executed, path:Path):
     nbformat.write(nb, path)
 
 # ---------------------------------------------------------------- conversion
-DIRECTIVE = re.compile(r"^\s*#\s*\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
+# `#| echo: false` (Quarto) or `#| slow` (nbdev); not a comment such as `# |x| is the absolute value`.
+DIRECTIVE = re.compile(r"^\s*#\s*\|\s*([\w-]+)(?:\s*:\s*(.*?)|\s+([\w .,=-]*?))?\s*$")
 TAGS = {("echo", "false"): "remove-input", ("output", "false"): "remove-output",
         ("include", "false"): "remove-cell"}
 
@@ -119,7 +120,7 @@ def split_directives(src:str):
     "Leading `#| key: value` lines of a cell as a dict, and the source without them."
     lines, opts = src.splitlines(), {}
     while lines and DIRECTIVE.match(lines[0]):
-        k, v = DIRECTIVE.match(lines[0]).groups(); opts[k] = v.lower(); lines.pop(0)
+        k, v, args = DIRECTIVE.match(lines[0]).groups(); opts[k] = (v or args or "").lower(); lines.pop(0)
     return opts, "\n".join(lines)
 
 def make_id(s:str) -> str:
