@@ -22,9 +22,9 @@ conf_dir = root/"tools"/"sphinx"
 PARTS = [(0, 2, "Foundations"), (3, 10, "Part 1: practical deep learning"), (11, 18, "Part 2: from the foundations")]
 
 # JavaScript the pages need, from the npm registry, cached in the virtual environment.
-VENDOR = {"mathjax": ("mathjax", "3.2.2", "es5"),
-          "widgets": ("@jupyter-widgets/html-manager", "1.0.15", "dist")}
-VENDOR_SKIP = re.compile(r"(\.map$|\.LICENSE\.txt$|-amd\.js$|^tex-(mml-)?svg.*|^mml-.*|^tex-chtml-full-speech\.js$|^node-main\.js$)")
+# name: (npm package, version, its folder of browser files, files not needed: other bundles, source maps, old font formats)
+VENDOR = {"mathjax": ("mathjax", "3.2.2", "es5", r"^(tex-(mml-)?(svg|chtml)\.js|tex-svg-full\.js|tex-chtml-full-speech\.js|mml-.*|node-main\.js)$"),
+          "widgets": ("@jupyter-widgets/html-manager", "1.0.15", "dist", r"(\.map|\.LICENSE\.txt|-amd\.js|\.eot|\.ttf|\.svg)$")}
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -40,7 +40,7 @@ def vendor_dir() -> Path:
 
 def vendor(name:str) -> Path:
     "Unpack npm package `VENDOR[name]` (only its browser files) once into `<folder>/name/`; return the folder."
-    pkg, version, sub = VENDOR[name]
+    pkg, version, sub, skip = VENDOR[name]
     dest = vendor_dir()/f"{name}-{version}"
     if (dest/".complete").exists(): return dest
     if not shutil.which("npm"): sys.exit(f"build_site: npm is needed once to fetch {pkg}@{version} (tools/setup.sh installs it)")
@@ -51,7 +51,7 @@ def vendor(name:str) -> Path:
         with tarfile.open(next(Path(tmp).glob("*.tgz"))) as tf:
             for m in tf.getmembers():
                 rel = Path(m.name).relative_to("package")
-                if not m.isfile() or rel.parts[0] != sub or VENDOR_SKIP.search(rel.name): continue
+                if not m.isfile() or rel.parts[0] != sub or re.search(skip, rel.name): continue
                 out = dest/name/Path(*rel.parts[1:]); out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_bytes(tf.extractfile(m).read())
     (dest/".complete").touch()

@@ -8,7 +8,7 @@ settings.ini's tst_flags (slow, gpu, ...) unless that flag is given with --flags
 A failing cell stops the run with the notebook, the cell number and its first line named.
 Widget state is stored in the executed notebook so the site can render widgets statically.
 """
-import argparse, os, re, sys, time
+import argparse, os, re, sys, tempfile, time
 from configparser import ConfigParser
 from pathlib import Path
 import nbformat
@@ -47,14 +47,19 @@ def run_notebook(src:Path, dest:Path, timeout:int=600, flags:set[str]=frozenset(
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}},
                             store_widget_state=True, skip_cells_with_tag=SKIP_TAG)
     t0 = time.perf_counter()
-    try: client.execute()
+    # The kernel's own stderr (start-up chatter) is shown only if the notebook fails.
+    kernel_log = tempfile.TemporaryFile("w+")
+    try: client.execute(stderr=kernel_log)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        kernel_log.seek(0); log = kernel_log.read().strip()
+        if log: print(f"{src.name}: kernel stderr:\n{log}", file=sys.stderr)
         idx = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
         if idx is None and not isinstance(e, CellExecutionError):  # a timeout or dead kernel leaves no error output
             idx = next((i for i, c in reversed(list(enumerate(nb.cells))) if c.cell_type == "code" and c.get("execution_count")), None)
             if idx is not None: idx = next((j for j in range(idx + 1, len(nb.cells)) if nb.cells[j].cell_type == "code" and j not in skipped), idx)
         kind = {CellTimeoutError: f"timed out (> {timeout} s)", DeadKernelError: "the kernel died"}.get(type(e), "failed")
         raise SystemExit(f"FAILED: {src.name} {kind} at {where(nb, idx)}\n" + re.sub(r"\x1b\[[0-9;]*m", "", str(e))) from None
+    finally: kernel_log.close()
     for i, why in skipped.items():
         tags = nb.cells[i].metadata["tags"]; tags.remove(SKIP_TAG)
         if not tags: del nb.cells[i].metadata["tags"]
