@@ -11,12 +11,33 @@ Widget state is stored in the executed notebook so the site can render widgets s
 import argparse, os, re, sys, tempfile, time
 from configparser import ConfigParser
 from pathlib import Path
+from queue import Empty
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 root = Path(__file__).resolve().parent.parent
 SKIP_TAG = "skip-execution"  # nbclient's tag for cells it must not run
+
+class LessonClient(NotebookClient):
+    """nbclient, with the wait for each cell's reply polled in short slices.
+
+    When a notebook shows an Output widget (`interact`), nbclient sends widget messages on the
+    shell socket while it awaits the cell's reply on that socket; the wake-up can be missed and
+    the wait then lasts the whole cell timeout (600 s) before it sees the reply (seen here on
+    lesson 05, about one run in four). Polling in 0.5 s slices bounds that delay."""
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        get_msg = kc.shell_channel.get_msg
+        async def sliced_get_msg(timeout=None):
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                step = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
+                try: return await get_msg(timeout=step)
+                except Empty:
+                    if deadline is not None and time.monotonic() >= deadline: raise
+        kc.shell_channel.get_msg = sliced_get_msg
+        return kc
 
 def test_flags() -> set[str]:
     cp = ConfigParser(delimiters=["="]); cp.read(root/"settings.ini", encoding="utf-8")
@@ -44,7 +65,7 @@ def run_notebook(src:Path, dest:Path, timeout:int=600, flags:set[str]=frozenset(
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and (why := skip_reason(cell, flags)):
             skipped[i] = why; cell.metadata.setdefault("tags", []).append(SKIP_TAG)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}},
+    client = LessonClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}},
                             store_widget_state=True, skip_cells_with_tag=SKIP_TAG)
     t0 = time.perf_counter()
     # The kernel's own stderr (start-up chatter) is shown only if the notebook fails.
