@@ -162,7 +162,7 @@ class Converter:
 
     def show_doc_md(self, cell) -> str|None:
         "The markdown of a show_doc cell (exported names), or None if `cell` is not one."
-        opts, src = split_directives(cell.source)
+        _, src = split_directives(cell.source)
         if not src.lstrip().startswith("show_doc("): return None
         md = "\n\n".join(o["data"]["text/markdown"] for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {}))
         md = re.sub(r"^\s*---\s*\n", "", md)  # nbdev opens each block with a rule
@@ -245,9 +245,11 @@ def convert_all(proc:Path, src:Path, cfg:dict) -> list[str]:
     nb.cells.append(nbformat.v4.new_markdown_cell(toctree(pages)))
     nbformat.write(nb, dest)
     # Files the lessons' markdown may show (images next to the notebooks).
-    for f in (root/cfg.get("nbs_path", "nbs")).rglob("*"):
-        if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"} and not any(p.startswith((".", "_")) for p in f.relative_to(root/"nbs").parts):
-            dest = src/f.relative_to(root/"nbs"); dest.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, dest)
+    nbs_dir = root/cfg.get("nbs_path", "nbs")
+    for f in nbs_dir.rglob("*"):
+        rel = f.relative_to(nbs_dir)
+        if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"} and not any(p.startswith((".", "_")) for p in rel.parts):
+            (src/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, src/rel)
     return ["index"] + [d for _, d in pages]
 
 # ---------------------------------------------------------------- Sphinx
@@ -260,7 +262,7 @@ def sphinx_build(src:Path, out:Path, build:Path):
     # -W: a warning (a broken reference, a bad directive) fails the build; -q: only warnings are printed.
     rc = build_main(["-b", "html", "-c", str(conf_dir), "-d", str(build/"doctrees"), "-q", "-W", "--keep-going",
                      "-j", "auto", str(src), str(html_dir)])
-    if rc: sys.exit(f"build_site: Sphinx failed (exit {rc}); see the warnings above")
+    if rc: sys.exit(f"build_site: Sphinx failed (exit {rc}): every warning above fails the build (a broken link, a missing image, ...)")
     shutil.rmtree(out, ignore_errors=True)
     html_dir.replace(out)
 
@@ -272,8 +274,12 @@ def main():
     os.chdir(root)
     executed, out = root/a.executed, root/a.out
     if not any(executed.glob("*.ipynb")): sys.exit(f"build_site: no notebooks in {a.executed}/: run tools/run_lessons.py first")
-    t0 = time.perf_counter()
     cfg = settings()
+    stale = [f.name for f in sorted((root/cfg.get("nbs_path", "nbs")).glob("*.ipynb"))
+             if not f.name.startswith(("_", ".")) and (not (executed/f.name).exists() or (executed/f.name).stat().st_mtime < f.stat().st_mtime)]
+    if stale: print(f"build_site: warning: not executed since last edited, so the site shows older outputs: {', '.join(stale)} "
+                    "(run tools/run_lessons.py)")
+    t0 = time.perf_counter()
     proc = nbdev_process(executed); t1 = time.perf_counter()
     pages = convert_all(proc, root/"_site_src", cfg); t2 = time.perf_counter()
     sphinx_build(root/"_site_src", out, root/"_build"/"sphinx"); t3 = time.perf_counter()
