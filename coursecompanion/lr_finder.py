@@ -6,7 +6,7 @@
 __all__ = ['exp_lr', 'debiased_ema', 'lr_min_div10', 'lr_minimum', 'lr_steep', 'lr_valley', 'LRFinderCB', 'snapshot', 'restore',
            'preserved', 'SuggestedLRs', 'suggest_lrs', 'LRFindResult', 'plot_lr_find', 'lr_find']
 
-# %% ../nbs/06_lr_finder.ipynb #f60ba7c4
+# %% ../nbs/06_lr_finder.ipynb #430f16d7
 import copy, math, random
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +16,7 @@ import torch
 from .core import patch
 from .learner import Learner, Callback, CancelFitException
 
-# %% ../nbs/06_lr_finder.ipynb #5b13b364
+# %% ../nbs/06_lr_finder.ipynb #58c9294d
 def exp_lr(i:int, # Batch index, 0 to n-1
            n:int, # Batches in the sweep
            start:float=1e-7, # LR of the first batch
@@ -24,7 +24,7 @@ def exp_lr(i:int, # Batch index, 0 to n-1
     "The LR of batch `i` in an exponential sweep from `start` to `end` over `n` batches."
     return start * (end / start) ** (i / (n - 1)) if n > 1 else start
 
-# %% ../nbs/06_lr_finder.ipynb #095647b5
+# %% ../nbs/06_lr_finder.ipynb #ba834aa0
 def debiased_ema(values, # A sequence of numbers (losses)
                  beta:float=0.98): # Weight of the past; 0 means no smoothing
     "Exponential moving average of `values`, divided by `1 - beta**k` to remove the bias of starting at zero."
@@ -34,7 +34,7 @@ def debiased_ema(values, # A sequence of numbers (losses)
         out.append(avg / (1 - beta ** k))
     return out
 
-# %% ../nbs/06_lr_finder.ipynb #39190afc
+# %% ../nbs/06_lr_finder.ipynb #2c02e23b
 def lr_min_div10(lrs, losses):
     "The LR at the lowest loss, divided by 10."
     return float(lrs[int(np.argmin(losses))]) / 10
@@ -48,7 +48,7 @@ def lr_steep(lrs, losses):
     slope = np.gradient(np.asarray(losses, dtype=float), np.log10(np.asarray(lrs, dtype=float)))
     return float(lrs[int(np.argmin(slope))])
 
-# %% ../nbs/06_lr_finder.ipynb #4bdbdfe4
+# %% ../nbs/06_lr_finder.ipynb #8cf78b4c
 def lr_valley(lrs, losses):
     "fastai's valley: a point past the middle of the longest run over which the loss keeps falling."
     n = len(losses); run = [1] * n  # run[i]: longest decreasing subsequence ending at i
@@ -60,7 +60,7 @@ def lr_valley(lrs, losses):
     third = (end - start) / 3
     return float(lrs[start + int(third) + int(third / 2)])
 
-# %% ../nbs/06_lr_finder.ipynb #da199599
+# %% ../nbs/06_lr_finder.ipynb #df2cdb3f
 class LRFinderCB(Callback):
     "Raise the LR exponentially from `start_lr` to `end_lr` over `num_it` batches, recording the loss; stop on divergence."
     order = -15  # before NonFiniteCB, so that a non-finite loss ends the test instead of raising
@@ -70,7 +70,7 @@ class LRFinderCB(Callback):
         self.start_lr, self.end_lr, self.num_it, self.beta, self.stop_div = start_lr, end_lr, num_it, beta, stop_div
     def before_fit(self, learn): self.lrs, self.raw_losses, self.losses, self.avg, self.best = [], [], [], 0., math.inf
 
-# %% ../nbs/06_lr_finder.ipynb #0642f74b
+# %% ../nbs/06_lr_finder.ipynb #703e5b71
 @patch
 def before_batch(self:LRFinderCB, learn):
     lr = exp_lr(len(self.lrs), self.num_it, self.start_lr, self.end_lr)
@@ -86,7 +86,7 @@ def after_loss(self:LRFinderCB, learn):
     self.best = min(self.best, smooth)
     if smooth > self.stop_div * self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
 
-# %% ../nbs/06_lr_finder.ipynb #6905c318
+# %% ../nbs/06_lr_finder.ipynb #489e5897
 def _loader_generators(learn):
     dls = [getattr(learn.dls, "train", None), getattr(learn.dls, "valid", None)]
     return [g for g in (getattr(dl, "generator", None) for dl in dls) if isinstance(g, torch.Generator)]
@@ -102,7 +102,7 @@ def _set_rng_states(s):
     if s["cuda"] is not None: torch.cuda.set_rng_state_all(s["cuda"])
     for g, state in s["loaders"]: g.set_state(state)
 
-# %% ../nbs/06_lr_finder.ipynb #fb71fdec
+# %% ../nbs/06_lr_finder.ipynb #6c051c62
 def _shallow(d:dict) -> dict:
     "Copy a dict and its list/dict/set values one level deep (a fit reassigns or appends, it does not edit in place)."
     return {k: copy.copy(v) if isinstance(v, (list, dict, set)) else v for k, v in d.items()}
@@ -120,7 +120,7 @@ def snapshot(learn) -> dict:
             "rng": _rng_states(learn), "attrs": _shallow(vars(learn)),
             "cbs": [(cb, _shallow(vars(cb))) for cb in learn.cbs]}
 
-# %% ../nbs/06_lr_finder.ipynb #0a23802a
+# %% ../nbs/06_lr_finder.ipynb #1af53c5f
 def restore(learn, snap:dict):
     "Put back everything `snapshot` copied, into the same objects."
     vars(learn).clear(); vars(learn).update(snap["attrs"])  # the same model, optimiser, callbacks and counters
@@ -139,7 +139,7 @@ def preserved(learn):
     try: yield learn
     finally: restore(learn, snap)
 
-# %% ../nbs/06_lr_finder.ipynb #818f2162
+# %% ../nbs/06_lr_finder.ipynb #35812f77
 class SuggestedLRs(NamedTuple):
     "LRs read off a range test's curve; `default` is the one we recommend as 1cycle's `lr_max`."
     minimum: float; steep: float; valley: float; min_div10: float
@@ -153,7 +153,7 @@ def suggest_lrs(lrs, losses) -> SuggestedLRs:
     return SuggestedLRs(lr_minimum(lrs, losses), lr_steep(lrs[:upto], losses[:upto]), lr_valley(lrs, losses),
                         lr_min_div10(lrs, losses))
 
-# %% ../nbs/06_lr_finder.ipynb #47bd0fcf
+# %% ../nbs/06_lr_finder.ipynb #4b408efe
 @dataclass
 class LRFindResult:
     "A range test's LRs, raw and smoothed losses, and the suggestions read off them."
@@ -170,10 +170,11 @@ def plot_lr_find(res:LRFindResult, ax=None):
     ax.plot(res.lrs, res.losses, color="C0", label="smoothed")
     for (name, lr), marker in zip(res.suggestions._asdict().items(), "o^sv"):
         ax.plot(lr, np.interp(np.log(lr), np.log(res.lrs), res.losses), marker, ms=8, label=f"{name}: {lr:.2g}")
+    ax.set_ylim(0.8 * min(res.losses), 1.5 * max(res.losses[0], min(res.losses)))  # the descent, not the blow-up
     ax.set_xscale("log"); ax.set_xlabel("learning rate"); ax.set_ylabel("loss"); ax.legend(fontsize=8)
     return ax
 
-# %% ../nbs/06_lr_finder.ipynb #e628750b
+# %% ../nbs/06_lr_finder.ipynb #c6d3b747
 def lr_find(learn:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, beta:float=0.9, stop_div:float=4.,
             show_plot:bool=False) -> LRFindResult:
     "LR range test on `learn` (left bitwise as it was): the curve and the suggested LRs."
