@@ -70,6 +70,7 @@ def test_suggestions_on_a_known_curve():
     lrs = np.array([exp_lr(i, 100) for i in range(100)])
     loss = 2.3 - 1.5 / (1 + np.exp(-2 * (np.log10(lrs) + 3))) + np.exp(np.clip(3 * (np.log10(lrs) + 0.5), -50, 50)) * 0.05
     s = suggest_lrs(lrs, loss)
-    assert abs(math.log10(s.steep) + 3) < 0.1 and s.valley < s.steep < s.minimum and s.default == s.minimum
+    assert abs(math.log10(s.steep) + 3) < 0.1 and s.valley < s.steep < s.mid < s.minimum and s.default == s.mid
+    assert math.isclose(s.mid, math.sqrt(s.steep * s.minimum))
     assert math.isclose(s.min_div10 * 10, s.minimum)
     assert debiased_ema([2., 2., 2.], 0.98) == pytest.approx([2., 2., 2.])
