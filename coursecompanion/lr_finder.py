@@ -6,7 +6,7 @@
 __all__ = ['exp_lr', 'debiased_ema', 'lr_min_div10', 'lr_minimum', 'lr_steep', 'lr_mid', 'lr_valley', 'LRFinderCB', 'snapshot',
            'restore', 'preserved', 'SuggestedLRs', 'suggest_lrs', 'LRFindResult', 'plot_lr_find', 'lr_find']
 
-# %% ../nbs/06_lr_finder.ipynb #11ff615d
+# %% ../nbs/06_lr_finder.ipynb #7355f001
 import copy, math, random
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,9 +14,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from .core import patch
-from .learner import Learner, Callback, CancelFitException
+from .learner import Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB
 
-# %% ../nbs/06_lr_finder.ipynb #2c5abb64
+# %% ../nbs/06_lr_finder.ipynb #1472e57e
 def exp_lr(i:int, # Batch index, 0 to n-1
            n:int, # Batches in the sweep
            start:float=1e-7, # LR of the first batch
@@ -24,9 +24,9 @@ def exp_lr(i:int, # Batch index, 0 to n-1
     "The LR of batch `i` in an exponential sweep from `start` to `end` over `n` batches."
     return start * (end / start) ** (i / (n - 1)) if n > 1 else start
 
-# %% ../nbs/06_lr_finder.ipynb #79b5a117
+# %% ../nbs/06_lr_finder.ipynb #b91b76bd
 def debiased_ema(values, # A sequence of numbers (losses)
-                 beta:float=0.98): # Weight of the past; 0 means no smoothing
+                 beta:float=0.9): # Weight of the past; 0 means no smoothing
     "Exponential moving average of `values`, divided by `1 - beta**k` to remove the bias of starting at zero."
     avg, out = 0., []
     for k, v in enumerate(values, 1):
@@ -34,7 +34,7 @@ def debiased_ema(values, # A sequence of numbers (losses)
         out.append(avg / (1 - beta ** k))
     return out
 
-# %% ../nbs/06_lr_finder.ipynb #b3abc577
+# %% ../nbs/06_lr_finder.ipynb #6cc82185
 def lr_min_div10(lrs, losses):
     "The LR at the lowest loss, divided by 10."
     return float(lrs[int(np.argmin(losses))]) / 10
@@ -53,7 +53,7 @@ def lr_mid(lrs, losses):
     "Halfway between `lr_steep` and `lr_minimum` on a log scale: still falling, no longer fastest."
     return math.sqrt(lr_steep(lrs, losses) * lr_minimum(lrs, losses))
 
-# %% ../nbs/06_lr_finder.ipynb #cc702472
+# %% ../nbs/06_lr_finder.ipynb #679cd386
 def lr_valley(lrs, losses):
     "fastai's valley: a point past the middle of the longest run over which the loss keeps falling."
     n = len(losses); run = [1] * n  # run[i]: longest decreasing subsequence ending at i
@@ -65,7 +65,7 @@ def lr_valley(lrs, losses):
     third = (end - start) / 3
     return float(lrs[start + int(third) + int(third / 2)])
 
-# %% ../nbs/06_lr_finder.ipynb #9c3939f0
+# %% ../nbs/06_lr_finder.ipynb #3e398342
 class LRFinderCB(Callback):
     "Raise the LR exponentially from `start_lr` to `end_lr` over `num_it` batches, recording the loss; stop on divergence."
     order = -15  # before NonFiniteCB, so that a non-finite loss ends the test instead of raising
@@ -75,15 +75,17 @@ class LRFinderCB(Callback):
         self.start_lr, self.end_lr, self.num_it, self.beta, self.stop_div = start_lr, end_lr, num_it, beta, stop_div
     def before_fit(self, learn): self.lrs, self.raw_losses, self.losses, self.avg, self.best = [], [], [], 0., math.inf
 
-# %% ../nbs/06_lr_finder.ipynb #3d4aeea7
+# %% ../nbs/06_lr_finder.ipynb #122efc95
 @patch
 def before_batch(self:LRFinderCB, learn):
+    "Set this batch's LR in every parameter group."
     lr = exp_lr(len(self.lrs), self.num_it, self.start_lr, self.end_lr)
     for g in learn.opt.param_groups: g["lr"] = lr
     self.lrs.append(lr)
 
 @patch
 def after_loss(self:LRFinderCB, learn):
+    "Record the loss and its smoothed value; stop after `num_it` batches, on divergence or on a non-finite loss."
     loss = learn.loss.item(); self.raw_losses.append(loss)
     if not math.isfinite(loss): self.lrs.pop(); self.raw_losses.pop(); raise CancelFitException()
     self.avg = self.beta * self.avg + (1 - self.beta) * loss
@@ -91,7 +93,7 @@ def after_loss(self:LRFinderCB, learn):
     self.best = min(self.best, smooth)
     if smooth > self.stop_div * self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
 
-# %% ../nbs/06_lr_finder.ipynb #08a6314f
+# %% ../nbs/06_lr_finder.ipynb #4dca4c98
 def _loader_generators(learn):
     dls = [getattr(learn.dls, "train", None), getattr(learn.dls, "valid", None)]
     return [g for g in (getattr(dl, "generator", None) for dl in dls) if isinstance(g, torch.Generator)]
@@ -107,7 +109,7 @@ def _set_rng_states(s):
     if s["cuda"] is not None: torch.cuda.set_rng_state_all(s["cuda"])
     for g, state in s["loaders"]: g.set_state(state)
 
-# %% ../nbs/06_lr_finder.ipynb #2fc929eb
+# %% ../nbs/06_lr_finder.ipynb #d4fa93fa
 def _shallow(d:dict) -> dict:
     "Copy a dict and its list/dict/set values one level deep (a fit reassigns or appends, it does not edit in place)."
     return {k: copy.copy(v) if isinstance(v, (list, dict, set)) else v for k, v in d.items()}
@@ -125,7 +127,7 @@ def snapshot(learn) -> dict:
             "rng": _rng_states(learn), "attrs": _shallow(vars(learn)),
             "cbs": [(cb, _shallow(vars(cb))) for cb in learn.cbs]}
 
-# %% ../nbs/06_lr_finder.ipynb #267f3df0
+# %% ../nbs/06_lr_finder.ipynb #32bb1745
 def restore(learn, snap:dict):
     "Put back everything `snapshot` copied, into the same objects."
     vars(learn).clear(); vars(learn).update(snap["attrs"])  # the same model, optimiser, callbacks and counters
@@ -144,7 +146,7 @@ def preserved(learn):
     try: yield learn
     finally: restore(learn, snap)
 
-# %% ../nbs/06_lr_finder.ipynb #7823a890
+# %% ../nbs/06_lr_finder.ipynb #ce190d1a
 class SuggestedLRs(NamedTuple):
     "LRs read off a range test's curve; `default` is the one we recommend as 1cycle's `lr_max`."
     mid: float; minimum: float; steep: float; valley: float; min_div10: float
@@ -158,7 +160,7 @@ def suggest_lrs(lrs, losses) -> SuggestedLRs:
     if len(losses) < 5: raise ValueError(f"a range test curve needs at least 5 points to suggest LRs, got {len(losses)}")
     return SuggestedLRs(*(f(lrs, losses) for f in (lr_mid, lr_minimum, lr_steep, lr_valley, lr_min_div10)))
 
-# %% ../nbs/06_lr_finder.ipynb #5142d10a
+# %% ../nbs/06_lr_finder.ipynb #c984c2ee
 @dataclass
 class LRFindResult:
     "A range test's LRs, raw and smoothed losses, and the suggestions read off them."
@@ -179,12 +181,16 @@ def plot_lr_find(res:LRFindResult, ax=None):
     ax.set_xscale("log"); ax.set_xlabel("learning rate"); ax.set_ylabel("loss"); ax.legend(fontsize=8)
     return ax
 
-# %% ../nbs/06_lr_finder.ipynb #5a0f8214
+# %% ../nbs/06_lr_finder.ipynb #62fad410
+_NOT_IN_RANGE_TEST = (CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB)  # write files, need validation, or print
+
 def lr_find(learn:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, beta:float=0.9, stop_div:float=4.,
             show_plot:bool=False) -> LRFindResult:
     "LR range test on `learn` (left bitwise as it was): the curve and the suggested LRs."
     cb = LRFinderCB(start_lr, end_lr, num_it, beta, stop_div)
-    with preserved(learn): learn.fit(math.ceil(num_it / len(learn.dls.train)), cbs=[cb], valid=False)
+    with preserved(learn):
+        learn.remove_cbs([c for c in learn.cbs if isinstance(c, _NOT_IN_RANGE_TEST)])
+        learn.fit(math.ceil(num_it / len(learn.dls.train)), cbs=[cb], valid=False)
     if len(cb.losses) < 5:
         raise ValueError(f"the range test stopped after {len(cb.losses)} batches (lr {cb.lrs[-1] if cb.lrs else start_lr:.3g}): "
                          f"the loss diverged at once; lower start_lr")
