@@ -6,13 +6,16 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 from torch import nn
+from coursecompanion import optimizers
 from coursecompanion.core import set_seed
 from coursecompanion.data import DataLoader, DataLoaders
 from coursecompanion.learner import Learner
 from coursecompanion.lr_finder import lr_find, suggest_lrs, debiased_ema, exp_lr, preserved
 
 OPTS = {"sgd": torch.optim.SGD, "sgd_mom": lambda ps, lr: torch.optim.SGD(ps, lr=lr, momentum=0.9, nesterov=True),
-        "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": lambda ps, lr: torch.optim.RMSprop(ps, lr=lr, momentum=0.5)}
+        "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": lambda ps, lr: torch.optim.RMSprop(ps, lr=lr, momentum=0.5),
+        # lesson 05's optimisers, written from their update rules
+        "scratch_sgd_mom": lambda ps, lr: optimizers.SGD(ps, lr=lr, momentum=0.9), "scratch_adamw": optimizers.AdamW}
 
 def tiny_learner(opt="adam", seed=0, bn=False, init_seed=None):
     "A regression learner on synthetic data (drawn with `seed`), small enough for property tests."

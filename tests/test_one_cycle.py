@@ -14,7 +14,7 @@ class StopAfter(Callback):
         if learn.epoch == self.epoch: raise CancelFitException()
 
 @settings(max_examples=10, deadline=None)
-@given(n_epochs=st.integers(2, 4), data=st.data(), opt=st.sampled_from(["adam", "sgd_mom", "rmsprop"]))
+@given(n_epochs=st.integers(2, 4), data=st.data(), opt=st.sampled_from(["adam", "sgd_mom", "rmsprop", "scratch_adamw", "scratch_sgd_mom"]))
 def test_resume_mid_cycle_is_bitwise_uninterrupted(tmp_path_factory, n_epochs, data, opt):
     stop = data.draw(st.integers(0, n_epochs - 2))
     tmp = tmp_path_factory.mktemp("ck")
