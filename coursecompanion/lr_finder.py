@@ -6,7 +6,7 @@
 __all__ = ['exp_lr', 'debiased_ema', 'lr_min_div10', 'lr_minimum', 'lr_steep', 'lr_mid', 'lr_valley', 'LRFinderCB', 'snapshot',
            'restore', 'preserved', 'SuggestedLRs', 'suggest_lrs', 'LRFindResult', 'plot_lr_find', 'lr_find']
 
-# %% ../nbs/06_lr_finder.ipynb #7355f001
+# %% ../nbs/06_lr_finder.ipynb #46091826
 import copy, math, random
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +16,7 @@ import torch
 from .core import patch
 from .learner import Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB
 
-# %% ../nbs/06_lr_finder.ipynb #1472e57e
+# %% ../nbs/06_lr_finder.ipynb #4b68fb1a
 def exp_lr(i:int, # Batch index, 0 to n-1
            n:int, # Batches in the sweep
            start:float=1e-7, # LR of the first batch
@@ -24,7 +24,7 @@ def exp_lr(i:int, # Batch index, 0 to n-1
     "The LR of batch `i` in an exponential sweep from `start` to `end` over `n` batches."
     return start * (end / start) ** (i / (n - 1)) if n > 1 else start
 
-# %% ../nbs/06_lr_finder.ipynb #b91b76bd
+# %% ../nbs/06_lr_finder.ipynb #1125d3de
 def debiased_ema(values, # A sequence of numbers (losses)
                  beta:float=0.9): # Weight of the past; 0 means no smoothing
     "Exponential moving average of `values`, divided by `1 - beta**k` to remove the bias of starting at zero."
@@ -34,7 +34,7 @@ def debiased_ema(values, # A sequence of numbers (losses)
         out.append(avg / (1 - beta ** k))
     return out
 
-# %% ../nbs/06_lr_finder.ipynb #6cc82185
+# %% ../nbs/06_lr_finder.ipynb #1a3f5d61
 def lr_min_div10(lrs, losses):
     "The LR at the lowest loss, divided by 10."
     return float(lrs[int(np.argmin(losses))]) / 10
@@ -49,11 +49,12 @@ def lr_steep(lrs, losses):
     slope = np.gradient(np.asarray(losses[:upto], dtype=float), np.log10(np.asarray(lrs[:upto], dtype=float)))
     return float(lrs[int(np.argmin(slope))])
 
+# %% ../nbs/06_lr_finder.ipynb #70f3faf0
 def lr_mid(lrs, losses):
     "Halfway between `lr_steep` and `lr_minimum` on a log scale: still falling, no longer fastest."
     return math.sqrt(lr_steep(lrs, losses) * lr_minimum(lrs, losses))
 
-# %% ../nbs/06_lr_finder.ipynb #679cd386
+# %% ../nbs/06_lr_finder.ipynb #8dd16fc5
 def lr_valley(lrs, losses):
     "fastai's valley: a point past the middle of the longest run over which the loss keeps falling."
     n = len(losses); run = [1] * n  # run[i]: longest decreasing subsequence ending at i
@@ -65,7 +66,7 @@ def lr_valley(lrs, losses):
     third = (end - start) / 3
     return float(lrs[start + int(third) + int(third / 2)])
 
-# %% ../nbs/06_lr_finder.ipynb #3e398342
+# %% ../nbs/06_lr_finder.ipynb #e1194658
 class LRFinderCB(Callback):
     "Raise the LR exponentially from `start_lr` to `end_lr` over `num_it` batches, recording the loss; stop on divergence."
     order = -15  # before NonFiniteCB, so that a non-finite loss ends the test instead of raising
@@ -75,7 +76,7 @@ class LRFinderCB(Callback):
         self.start_lr, self.end_lr, self.num_it, self.beta, self.stop_div = start_lr, end_lr, num_it, beta, stop_div
     def before_fit(self, learn): self.lrs, self.raw_losses, self.losses, self.avg, self.best = [], [], [], 0., math.inf
 
-# %% ../nbs/06_lr_finder.ipynb #122efc95
+# %% ../nbs/06_lr_finder.ipynb #d54c227f
 @patch
 def before_batch(self:LRFinderCB, learn):
     "Set this batch's LR in every parameter group."
@@ -93,7 +94,7 @@ def after_loss(self:LRFinderCB, learn):
     self.best = min(self.best, smooth)
     if smooth > self.stop_div * self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
 
-# %% ../nbs/06_lr_finder.ipynb #4dca4c98
+# %% ../nbs/06_lr_finder.ipynb #aef8bab0
 def _loader_generators(learn):
     dls = [getattr(learn.dls, "train", None), getattr(learn.dls, "valid", None)]
     return [g for g in (getattr(dl, "generator", None) for dl in dls) if isinstance(g, torch.Generator)]
@@ -109,7 +110,7 @@ def _set_rng_states(s):
     if s["cuda"] is not None: torch.cuda.set_rng_state_all(s["cuda"])
     for g, state in s["loaders"]: g.set_state(state)
 
-# %% ../nbs/06_lr_finder.ipynb #d4fa93fa
+# %% ../nbs/06_lr_finder.ipynb #14421506
 def _shallow(d:dict) -> dict:
     "Copy a dict and its list/dict/set values one level deep (a fit reassigns or appends, it does not edit in place)."
     return {k: copy.copy(v) if isinstance(v, (list, dict, set)) else v for k, v in d.items()}
@@ -127,7 +128,7 @@ def snapshot(learn) -> dict:
             "rng": _rng_states(learn), "attrs": _shallow(vars(learn)),
             "cbs": [(cb, _shallow(vars(cb))) for cb in learn.cbs]}
 
-# %% ../nbs/06_lr_finder.ipynb #32bb1745
+# %% ../nbs/06_lr_finder.ipynb #3f014287
 def restore(learn, snap:dict):
     "Put back everything `snapshot` copied, into the same objects."
     vars(learn).clear(); vars(learn).update(snap["attrs"])  # the same model, optimiser, callbacks and counters
@@ -146,7 +147,7 @@ def preserved(learn):
     try: yield learn
     finally: restore(learn, snap)
 
-# %% ../nbs/06_lr_finder.ipynb #ce190d1a
+# %% ../nbs/06_lr_finder.ipynb #3dc0d42c
 class SuggestedLRs(NamedTuple):
     "LRs read off a range test's curve; `default` is the one we recommend as 1cycle's `lr_max`."
     mid: float; minimum: float; steep: float; valley: float; min_div10: float
@@ -155,12 +156,13 @@ class SuggestedLRs(NamedTuple):
         "Our recommended `lr_max` for 1cycle: `mid`."
         return self.mid
 
+# %% ../nbs/06_lr_finder.ipynb #5a59738f
 def suggest_lrs(lrs, losses) -> SuggestedLRs:
     "Every suggestion rule applied to a smoothed range-test curve."
     if len(losses) < 5: raise ValueError(f"a range test curve needs at least 5 points to suggest LRs, got {len(losses)}")
     return SuggestedLRs(*(f(lrs, losses) for f in (lr_mid, lr_minimum, lr_steep, lr_valley, lr_min_div10)))
 
-# %% ../nbs/06_lr_finder.ipynb #c984c2ee
+# %% ../nbs/06_lr_finder.ipynb #f7d11162
 @dataclass
 class LRFindResult:
     "A range test's LRs, raw and smoothed losses, and the suggestions read off them."
@@ -169,6 +171,7 @@ class LRFindResult:
         "Plot the curve with the suggestions marked (see `plot_lr_find`)."
         return plot_lr_find(self, ax)
 
+# %% ../nbs/06_lr_finder.ipynb #bf5364bf
 def plot_lr_find(res:LRFindResult, ax=None):
     "Plot the range test's loss against the LR (log scale), with each suggestion marked."
     import matplotlib.pyplot as plt
@@ -181,7 +184,7 @@ def plot_lr_find(res:LRFindResult, ax=None):
     ax.set_xscale("log"); ax.set_xlabel("learning rate"); ax.set_ylabel("loss"); ax.legend(fontsize=8)
     return ax
 
-# %% ../nbs/06_lr_finder.ipynb #62fad410
+# %% ../nbs/06_lr_finder.ipynb #18bb03c0
 _NOT_IN_RANGE_TEST = (CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB)  # write files, need validation, or print
 
 def lr_find(learn:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, beta:float=0.9, stop_div:float=4.,
