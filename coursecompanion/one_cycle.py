@@ -6,19 +6,19 @@
 __all__ = ['cos_interp', 'one_cycle_lr', 'one_cycle_mom', 'cycle_pos', 'one_cycle_schedule', 'plot_one_cycle', 'set_hyper',
            'OneCycleCB', 'fit_one_cycle', 'perturbed_loss_increase']
 
-# %% ../nbs/07_one_cycle.ipynb #744722f4
+# %% ../nbs/07_one_cycle.ipynb #e370813e
 import math
 import torch
 from .learner import Learner, Callback
 
-# %% ../nbs/07_one_cycle.ipynb #da39c121
+# %% ../nbs/07_one_cycle.ipynb #f033ef50
 def cos_interp(start:float, # Value at pct=0
                end:float, # Value at pct=1
                pct:float): # Position in the phase, 0 to 1
     "Half a cosine from `start` to `end`: flat at both ends."
     return end + (start - end) * (1 + math.cos(math.pi * pct)) / 2
 
-# %% ../nbs/07_one_cycle.ipynb #0c64caa8
+# %% ../nbs/07_one_cycle.ipynb #222cc8a9
 def _check_pct_start(pct_start):
     if not 0 < pct_start < 1: raise ValueError(f"pct_start must be strictly between 0 and 1, got {pct_start}")
 
@@ -32,7 +32,7 @@ def one_cycle_lr(pos:float, # Position in the cycle, 0 (first batch) to 1 (last 
     if pos < pct_start: return cos_interp(lr_max / div, lr_max, pos / pct_start)
     return cos_interp(lr_max, lr_max / div_final, (pos - pct_start) / (1 - pct_start))
 
-# %% ../nbs/07_one_cycle.ipynb #20f672f9
+# %% ../nbs/07_one_cycle.ipynb #d7be56f0
 def one_cycle_mom(pos:float, # Position in the cycle, 0 (first batch) to 1 (last batch)
                   moms:tuple=(0.95, 0.85, 0.95), # Momentum (or Adam's beta1) at the start, at the peak LR, at the end
                   pct_start:float=0.25): # Fraction of the cycle spent warming up
@@ -41,7 +41,7 @@ def one_cycle_mom(pos:float, # Position in the cycle, 0 (first batch) to 1 (last
     if pos < pct_start: return cos_interp(moms[0], moms[1], pos / pct_start)
     return cos_interp(moms[1], moms[2], (pos - pct_start) / (1 - pct_start))
 
-# %% ../nbs/07_one_cycle.ipynb #c79a50d0
+# %% ../nbs/07_one_cycle.ipynb #d6abc391
 def cycle_pos(i:int, # Index of the training batch, 0 to n-1
               n:int): # Training batches in the whole cycle
     "Position of batch `i` of `n` in the cycle, from 0 to 1."
@@ -54,7 +54,7 @@ def one_cycle_schedule(n:int, lr_max:float, div:float=25., div_final:float=1e5, 
     pos = [cycle_pos(i, n) for i in range(n)]
     return [one_cycle_lr(p, lr_max, div, div_final, pct_start) for p in pos], [one_cycle_mom(p, moms, pct_start) for p in pos]
 
-# %% ../nbs/07_one_cycle.ipynb #075de61d
+# %% ../nbs/07_one_cycle.ipynb #e5b978aa
 def plot_one_cycle(n:int=1000, lr_max:float=1e-2, div:float=25., div_final:float=1e5, pct_start:float=0.25,
                    moms:tuple=(0.95, 0.85, 0.95), log:bool=False, axs=None):
     "Plot the LR and momentum of an `n`-batch cycle; `log=True` draws the LR on a log scale."
@@ -67,7 +67,7 @@ def plot_one_cycle(n:int=1000, lr_max:float=1e-2, div:float=25., div_final:float
     axs[0].set_title(f"lr_max={lr_max:g}, div={div:g}, div_final={div_final:g}, pct_start={pct_start:g}", fontsize=9)
     return axs
 
-# %% ../nbs/07_one_cycle.ipynb #68ab7a0d
+# %% ../nbs/07_one_cycle.ipynb #3e7f88e4
 def set_hyper(opt, name:str, value:float):
     "Set `lr` or `mom` (SGD's `momentum`, or the first of Adam's `betas`) in every parameter group of `opt`."
     for g in opt.param_groups:
@@ -77,7 +77,7 @@ def set_hyper(opt, name:str, value:float):
         else: raise KeyError(f"{type(opt).__name__}'s parameter groups have no {name!r} (keys: {sorted(k for k in g if k != 'params')}); "
                              f"pass moms=None to leave momentum alone")
 
-# %% ../nbs/07_one_cycle.ipynb #39f99cfe
+# %% ../nbs/07_one_cycle.ipynb #9f0f5b60
 class OneCycleCB(Callback):
     "Set each training batch's LR (and momentum) from the 1cycle schedule at `learn.train_iter`."
     order = -5  # before the recorder (which logs the LR) and any callback that reads the LR
@@ -91,7 +91,7 @@ class OneCycleCB(Callback):
         set_hyper(learn.opt, "lr", one_cycle_lr(pos, self.lr_max, self.div, self.div_final, self.pct_start))
         if self.moms is not None: set_hyper(learn.opt, "mom", one_cycle_mom(pos, self.moms, self.pct_start))
 
-# %% ../nbs/07_one_cycle.ipynb #640e7a94
+# %% ../nbs/07_one_cycle.ipynb #5d570f04
 def fit_one_cycle(learn:Learner, n_epochs:int, lr_max:float|None=None, div:float=25., div_final:float=1e5,
                   pct_start:float=0.25, moms=(0.95, 0.85, 0.95), cbs=None, **kwargs):
     "Train `learn` for `n_epochs` with the 1cycle policy (peak LR `lr_max`, default `learn.lr`); `kwargs` go to `fit`."
@@ -100,7 +100,7 @@ def fit_one_cycle(learn:Learner, n_epochs:int, lr_max:float|None=None, div:float
 
 Learner.fit_one_cycle = fit_one_cycle
 
-# %% ../nbs/07_one_cycle.ipynb #2552bc58
+# %% ../nbs/07_one_cycle.ipynb #81f019c0
 def perturbed_loss_increase(model:torch.nn.Module, loss_func, xb, yb, alpha:float=0.1, n_dirs:int=20, seed:int=0) -> float:
     "Mean rise in `loss_func(model(xb), yb)` when each weight tensor moves by `alpha` times its norm in a random direction."
     gen, params = torch.Generator().manual_seed(seed), [p for p in model.parameters()]
