@@ -6,7 +6,7 @@
 __all__ = ['fp16_fate', 'SimulatedGradScaler', 'amp_plan', 'MixedPrecisionCB', 'PeakMemory', 'train_precision',
            'train_precision_subprocess']
 
-# %% ../nbs/11_mixed_precision.ipynb #6cb81fa6
+# %% ../nbs/11_mixed_precision.ipynb #a516a7de
 import json, subprocess, sys, warnings
 from functools import partial
 import torch
@@ -15,7 +15,7 @@ from torch import nn
 from .core import patch, set_seed, setup_cpu
 from .learner import Callback, Learner, MetricsCB, accuracy
 
-# %% ../nbs/11_mixed_precision.ipynb #177bcc90
+# %% ../nbs/11_mixed_precision.ipynb #b405db26
 def fp16_fate(g:torch.Tensor, # Nonzero float32 values (e.g. gradients)
               scale:float=1.0): # The loss scale they are multiplied by before being stored in float16
     "How many of `g * scale` become zero, subnormal, normal or infinite when stored in float16."
@@ -25,7 +25,7 @@ def fp16_fate(g:torch.Tensor, # Nonzero float32 values (e.g. gradients)
     subnormal = int(((h > 0) & (h < tiny)).sum())
     return {"zero": zero, "subnormal": subnormal, "normal": len(h) - zero - subnormal - inf, "inf": inf}
 
-# %% ../nbs/11_mixed_precision.ipynb #053f192a
+# %% ../nbs/11_mixed_precision.ipynb #cc9a98ff
 class SimulatedGradScaler:
     "Dynamic loss scaling in plain Python, with `torch.amp.GradScaler`'s interface and update rule (for any device)."
     def __init__(self, init_scale:float=2.0**16, growth_factor:float=2.0, backoff_factor:float=0.5, growth_interval:int=2000):
@@ -35,7 +35,7 @@ class SimulatedGradScaler:
     def get_scale(self): return self.scale_
     def scale(self, loss): return loss * self.scale_
 
-# %% ../nbs/11_mixed_precision.ipynb #eb783ad4
+# %% ../nbs/11_mixed_precision.ipynb #fe3da81a
 @patch
 def unscale_(self:SimulatedGradScaler, opt):
     "Divide `opt`'s gradients by the scale, in place, and record whether any is infinite or NaN."
@@ -52,7 +52,7 @@ def step(self:SimulatedGradScaler, opt):
     if not self.unscaled: self.unscale_(opt)
     return None if self.found_inf else opt.step()
 
-# %% ../nbs/11_mixed_precision.ipynb #8c7187b5
+# %% ../nbs/11_mixed_precision.ipynb #ae2c184a
 @patch
 def update(self:SimulatedGradScaler):
     "Halve the scale after an overflow; double it after `growth_interval` steps without one."
@@ -74,7 +74,7 @@ def load_state_dict(self:SimulatedGradScaler, d:dict):
     self.scale_, self.growth_factor, self.backoff_factor = float(d["scale"]), d["growth_factor"], d["backoff_factor"]
     self.growth_interval, self.growth_tracker = d["growth_interval"], d["_growth_tracker"]
 
-# %% ../nbs/11_mixed_precision.ipynb #2ffe8256
+# %% ../nbs/11_mixed_precision.ipynb #af0409df
 def amp_plan(device_type:str, # "cpu" or "cuda"
              dtype:torch.dtype|None=None, # None: bfloat16 on the CPU, float16 on CUDA
              bf16_supported:bool|None=None): # Whether the GPU supports bfloat16 (None: ask torch)
@@ -94,7 +94,7 @@ def amp_plan(device_type:str, # "cpu" or "cuda"
                       "on the CPU instead (no loss scaling needed; weights stay float32)")
     return torch.bfloat16, False
 
-# %% ../nbs/11_mixed_precision.ipynb #5a178fe8
+# %% ../nbs/11_mixed_precision.ipynb #df539b14
 class MixedPrecisionCB(Callback):
     "Train under `torch.autocast` (bfloat16 on the CPU, float16 + GradScaler on CUDA); weights and optimiser stay float32."
     order = -15
@@ -108,7 +108,7 @@ class MixedPrecisionCB(Callback):
         self.old_scaler = learn.grad_scaler
         if needs_scaler: learn.grad_scaler = self.scaler
 
-# %% ../nbs/11_mixed_precision.ipynb #df2edc05
+# %% ../nbs/11_mixed_precision.ipynb #d4cb2826
 @patch
 def before_batch(self:MixedPrecisionCB, learn):
     self.ctx = torch.autocast(self.device_type, dtype=self.amp_dtype); self.ctx.__enter__()
@@ -136,7 +136,7 @@ def load_state_dict(self:MixedPrecisionCB, d:dict):
     "Restore the GradScaler's state at the next `before_fit`."
     self._pending = d["scaler"]
 
-# %% ../nbs/11_mixed_precision.ipynb #d96fa815
+# %% ../nbs/11_mixed_precision.ipynb #1a840a05
 def _read_status(key):
     with open("/proc/self/status") as f:
         for line in f:
@@ -157,7 +157,7 @@ class PeakMemory:
             except OSError: self.start, self.how = 0.0, "peak RSS since process start (ru_maxrss)"
         return self
 
-# %% ../nbs/11_mixed_precision.ipynb #29ad268a
+# %% ../nbs/11_mixed_precision.ipynb #1092c34b
 @patch
 def __exit__(self:PeakMemory, *exc):
     if self.device.type == "cuda":
@@ -166,7 +166,7 @@ def __exit__(self:PeakMemory, *exc):
     else: import resource; peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     self.peak_mib = peak - self.start
 
-# %% ../nbs/11_mixed_precision.ipynb #8b433ffe
+# %% ../nbs/11_mixed_precision.ipynb #44752566
 def train_precision(dtype:torch.dtype|None, # None: plain float32; else the autocast dtype (through MixedPrecisionCB)
                     dls, # DataLoaders (flattened 28x28 images, 10 classes)
                     epochs:int=3, lr:float=0.05, device="cpu", seed:int=42, hidden=(512, 256)):
@@ -184,7 +184,7 @@ def train_precision(dtype:torch.dtype|None, # None: plain float32; else the auto
             "min_s_per_epoch": min(times), "peak_mib": pm.peak_mib, "memory": pm.how,
             "accuracy": learn.recorder.values[-1]["accuracy"], "valid_loss": learn.recorder.values[-1]["valid_loss"]}
 
-# %% ../nbs/11_mixed_precision.ipynb #91d1301b
+# %% ../nbs/11_mixed_precision.ipynb #2c52cfc9
 def train_precision_subprocess(dtype:str, n_train:int=20_000, n_valid:int=10_000, bs:int=256, epochs:int=3, timeout:float=300) -> dict:
     "Run `train_precision` on Fashion-MNIST in a fresh Python process, so its peak memory is its own."
     code = ("import json, torch; from coursecompanion.core import setup_cpu; from coursecompanion.data import fashion_dls; "
