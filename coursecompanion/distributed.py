@@ -6,7 +6,7 @@
 __all__ = ['shard_loader', 'dist_info', 'init_distributed', 'DDPCB', 'free_port', 'rank_batch_size', 'mlp', 'train_fashion',
            'ddp_main', 'run_torchrun']
 
-# %% ../nbs/12_distributed.ipynb #23293ce8
+# %% ../nbs/12_distributed.ipynb #e816fa3e
 import argparse, json, os, socket, subprocess, sys, time
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,7 @@ from .core import patch, set_seed, setup_cpu
 from .data import DataLoader, DataLoaders, fashion_dls
 from .learner import Callback, CheckpointCB, Learner, MetricsCB, ProgressCB, accuracy
 
-# %% ../nbs/12_distributed.ipynb #5188627e
+# %% ../nbs/12_distributed.ipynb #1a0f55da
 def shard_loader(dl, rank:int, world_size:int, seed:int=0):
     "This rank's share of `dl` (in-memory `DataLoader` or torch DataLoader), padded like `DistributedSampler` when uneven."
     if isinstance(dl, DataLoader): return dl.shard(rank, world_size)
@@ -32,7 +32,7 @@ def shard_loader(dl, rank:int, world_size:int, seed:int=0):
     return torch.utils.data.DataLoader(dl.dataset, batch_size=dl.batch_size, sampler=sampler, num_workers=dl.num_workers,
                                        collate_fn=dl.collate_fn, pin_memory=dl.pin_memory, drop_last=dl.drop_last)
 
-# %% ../nbs/12_distributed.ipynb #66d8ec67
+# %% ../nbs/12_distributed.ipynb #09b5f907
 def dist_info():
     "`(rank, world_size)` of this process: `(0, 1)` unless torch.distributed is initialised."
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
@@ -50,7 +50,7 @@ def init_distributed(backend:str|None=None # "gloo" or "nccl"; None: NCCL if CUD
         dist.init_process_group(backend)
     return dist_info()
 
-# %% ../nbs/12_distributed.ipynb #f1554eba
+# %% ../nbs/12_distributed.ipynb #8de09016
 def _sync_device():
     "Where tensors for collectives must live: the current GPU for NCCL, else the CPU."
     return torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
@@ -71,7 +71,7 @@ class DDPCB(Callback):
         for cb in self.muted: cb.old_bar, cb.bar = cb.bar, False  # its before_fit still runs in this event: keep it silent
         learn.remove_cbs(self.muted)
 
-# %% ../nbs/12_distributed.ipynb #7f5b2943
+# %% ../nbs/12_distributed.ipynb #1599ab85
 @patch
 def _shard(self:DDPCB, learn):
     self.loaders, self.seeds = (learn.dls.train, learn.dls.valid), {}
@@ -88,7 +88,7 @@ def before_epoch(self:DDPCB, learn):
     for dl in (learn.dls.train, learn.dls.valid):
         if self.active and isinstance(getattr(dl, "sampler", None), DistributedSampler): dl.sampler.set_epoch(learn.epoch)
 
-# %% ../nbs/12_distributed.ipynb #1d1d870e
+# %% ../nbs/12_distributed.ipynb #721d56e2
 @patch
 def before_train(self:DDPCB, learn): self.keys, self.n_items = set(learn.epoch_log), 0
 DDPCB.before_validate = DDPCB.before_train
@@ -105,7 +105,7 @@ def after_train(self:DDPCB, learn):
     for k, s in zip(keys, sums[:-1].tolist()): learn.epoch_log[k] = s / sums[-1].item()
 DDPCB.after_validate = DDPCB.after_train
 
-# %% ../nbs/12_distributed.ipynb #07987a8b
+# %% ../nbs/12_distributed.ipynb #a63bbfdf
 @patch
 def after_fit(self:DDPCB, learn):
     if not self.active: return
@@ -117,12 +117,12 @@ def after_fit(self:DDPCB, learn):
     for cb in self.muted: cb.bar = cb.old_bar
     learn.add_cbs(self.muted); self.active = False
 
-# %% ../nbs/12_distributed.ipynb #00cc7fb5
+# %% ../nbs/12_distributed.ipynb #e3fc86dd
 def free_port() -> int:
     "A TCP port on 127.0.0.1 that is free now."
     with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
 
-# %% ../nbs/12_distributed.ipynb #fb362553
+# %% ../nbs/12_distributed.ipynb #d21b6d2d
 class _TrainTimeCB(Callback):
     "Seconds spent in training phases (not validation), for throughput."
     def before_fit(self, learn): self.seconds = 0.0
@@ -139,7 +139,7 @@ def mlp(sizes=(784, 256, 128, 10)):
     layers = [m for a, b in zip(sizes, sizes[1:]) for m in (nn.Linear(a, b), nn.ReLU())]
     return nn.Sequential(*layers[:-1])
 
-# %% ../nbs/12_distributed.ipynb #9c006bc9
+# %% ../nbs/12_distributed.ipynb #4fc04ad2
 def train_fashion(epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_000, lr:float=0.1, seed:int=42,
                   loader:str="memory", checkpoint:str|None=None, device=None, progress:bool=False, momentum:float=0.0):
     "Train an MLP on Fashion-MNIST, data parallel over all ranks when torch.distributed is initialised; `bs` is the global batch."
@@ -157,7 +157,7 @@ def train_fashion(epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_00
                "images_per_s": epochs * n_train / timer.seconds, **learn.recorder.values[-1]}
     return learn, summary
 
-# %% ../nbs/12_distributed.ipynb #83beb78a
+# %% ../nbs/12_distributed.ipynb #4bea49ed
 def ddp_main(argv=None):
     "Command line: `torchrun --nproc_per_node=N -m coursecompanion.distributed [--epochs E --bs B ...]`."
     p = argparse.ArgumentParser(description="Data-parallel training of an MLP on Fashion-MNIST")
@@ -178,11 +178,11 @@ def ddp_main(argv=None):
     finally:
         if dist.is_initialized(): dist.destroy_process_group()
 
-# %% ../nbs/12_distributed.ipynb #d0e78206
+# %% ../nbs/12_distributed.ipynb #808c3887
 #| eval: false
 if __name__ == "__main__": ddp_main()
 
-# %% ../nbs/12_distributed.ipynb #5335ebe0
+# %% ../nbs/12_distributed.ipynb #d875a7cf
 def run_torchrun(args:list, # What follows `torchrun ...`: a script path or `-m module`, then its arguments
                  nproc:int=2, timeout:float=120, threads:int|None=1):
     "Run `torchrun --nproc_per_node=nproc args...` on this machine (127.0.0.1 only); returns the completed process."
