@@ -67,9 +67,6 @@ class DDPCB(Callback):
         self.module, dev = learn.model, next(learn.model.parameters()).device
         learn.model = DistributedDataParallel(learn.model, device_ids=[dev.index] if dev.type == "cuda" else None, **self.ddp_kwargs)
         self._shard(learn)
-        self.muted = [cb for cb in learn.cbs if isinstance(cb, ProgressCB)] if self.rank != 0 else []
-        for cb in self.muted: cb.old_bar, cb.bar = cb.bar, False  # its before_fit still runs in this event: keep it silent
-        learn.remove_cbs(self.muted)
 
 # %% ../nbs/12_distributed.ipynb #1599ab85
 @patch
@@ -114,8 +111,7 @@ def after_fit(self:DDPCB, learn):
     for name, seed in self.seeds.items(): getattr(learn.dls, name).seed = seed
     for dl in self.loaders:
         if isinstance(dl, DataLoader): dl.shard(0, 1)
-    for cb in self.muted: cb.bar = cb.old_bar
-    learn.add_cbs(self.muted); self.active = False
+    self.active = False
 
 # %% ../nbs/12_distributed.ipynb #e3fc86dd
 def free_port() -> int:
