@@ -23,7 +23,7 @@ def plain_loop(dls, epochs):
     t0 = time.perf_counter()
     for epoch in range(epochs):
         model.train(); idx = torch.randperm(len(x), generator=g)
-        for i in range(0, len(x), bs):
+        for i in range(0, len(x) - bs + 1, bs):  # drop the short last batch, as the Learner's training loader does
             b = idx[i:i+bs]
             loss = F.cross_entropy(model(x[b]), y[b])
             loss.backward(); opt.step(); opt.zero_grad()

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['EVENTS', 'CHECKPOINT_FORMAT', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError',
            'NonFiniteLossError', 'Callback', 'check_callback', 'Learner', 'check_batch', 'DeviceCB', 'NonFiniteCB',
-           'Recorder', 'accuracy', 'MetricsCB', 'format_epoch', 'ProgressCB', 'EarlyStoppingCB', 'CheckpointError',
-           'save_checkpoint', 'load_checkpoint', 'is_rank0', 'CheckpointCB']
+           'Recorder', 'accuracy', 'MetricsCB', 'is_rank0', 'unwrap_model', 'format_epoch', 'ProgressCB',
+           'EarlyStoppingCB', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'CheckpointCB']
 
-# %% ../nbs/02_learner.ipynb #fc8085dd
+# %% ../nbs/02_learner.ipynb #328bfebc
 import math, os, pickle, random, tempfile, time, warnings, zipfile
 from difflib import get_close_matches
 from pathlib import Path
@@ -19,7 +19,7 @@ from torch import nn
 from .core import default_device, to_device, patch
 from .data import DataLoader
 
-# %% ../nbs/02_learner.ipynb #855d52cf
+# %% ../nbs/02_learner.ipynb #59f26d0f
 EVENTS = ("before_fit", "before_epoch", "before_train", "before_batch", "after_pred", "after_loss", "after_backward",
           "after_step", "after_batch", "after_train", "before_validate", "after_validate", "after_epoch", "after_fit")
 
@@ -34,7 +34,7 @@ class CallbackError(RuntimeError):
 class NonFiniteLossError(FloatingPointError):
     "The loss became NaN or infinite."
 
-# %% ../nbs/02_learner.ipynb #37c5a8b7
+# %% ../nbs/02_learner.ipynb #63b81c92
 class Callback:
     "Base class for callbacks: define methods named after `EVENTS`, taking the learner; lower `order` runs first."
     order = 0
@@ -47,7 +47,7 @@ def check_callback(cb):
             hint = f"; did you mean {close[0]!r}?" if close else f"; events are {', '.join(EVENTS)}"
             raise ValueError(f"{type(cb).__name__}.{name} is not a Learner event{hint}")
 
-# %% ../nbs/02_learner.ipynb #c05aaa8c
+# %% ../nbs/02_learner.ipynb #fd8652f6
 class Learner:
     "Train `model` on `dls` with `loss_func` and `opt_func`, calling `cbs` at every event."
     def __init__(self, model:nn.Module, dls, loss_func=F.cross_entropy, lr:float=1e-2, cbs=None,
@@ -58,7 +58,7 @@ class Learner:
         self.add_cbs([DeviceCB(device), NonFiniteCB(), Recorder()] if default_cbs else [])
         self.add_cbs(cbs or [])
 
-# %% ../nbs/02_learner.ipynb #13cb8dd8
+# %% ../nbs/02_learner.ipynb #fd611cbd
 _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
 
 @patch
@@ -75,7 +75,7 @@ def remove_cbs(self:Learner, cbs):
     self.cbs = [cb for cb in self.cbs if id(cb) not in ids]
     self.add_cbs([])
 
-# %% ../nbs/02_learner.ipynb #3d3af74a
+# %% ../nbs/02_learner.ipynb #0676f936
 @patch
 def __call__(self:Learner, event:str):
     "Run every callback's method for `event`, in order."
@@ -85,7 +85,7 @@ def __call__(self:Learner, event:str):
         except Exception as e:
             raise CallbackError(f"callback {type(f.__self__).__name__} raised {type(e).__name__} in {event}: {e}") from e
 
-# %% ../nbs/02_learner.ipynb #02455c50
+# %% ../nbs/02_learner.ipynb #7b4bd0b5
 @patch
 def predict(self:Learner):
     "Forward pass: `self.preds = model(xb)`."
@@ -112,7 +112,7 @@ def zero_grad(self:Learner):
     "Clear the gradients."
     self.opt.zero_grad()
 
-# %% ../nbs/02_learner.ipynb #a9bfabe9
+# %% ../nbs/02_learner.ipynb #0e4e3bb8
 def check_batch(preds, targets, where:str="", all_targets=None):
     "Raise a clear ValueError if model outputs `preds` and `targets` cannot be compared by a standard loss."
     if not (isinstance(preds, torch.Tensor) and isinstance(targets, torch.Tensor)): return
@@ -129,9 +129,10 @@ def check_batch(preds, targets, where:str="", all_targets=None):
         raise ValueError(f"{where}shapes differ ({shapes}): a loss would broadcast them to a matrix; "
                          f"reshape one of them (e.g. preds.view(targets.shape))")
 
-# %% ../nbs/02_learner.ipynb #aadc4f8c
+# %% ../nbs/02_learner.ipynb #c4ef1633
 @patch
 def _do_batch(self:Learner):
+    self.preds = self.loss = None
     try:
         self("before_batch")
         self.predict()
@@ -151,7 +152,7 @@ def _do_batch(self:Learner):
     self("after_batch")
     if self.training: self.train_iter += 1
 
-# %% ../nbs/02_learner.ipynb #781f07ef
+# %% ../nbs/02_learner.ipynb #eef9f1e6
 @patch
 def where(self:Learner) -> str:
     "Where the loop is now, for error messages: epoch, phase and batch."
@@ -164,7 +165,7 @@ def _check_first_batch(self:Learner):
     ys = self.dl.y if isinstance(self.dl, DataLoader) else None
     check_batch(self.preds, self.yb, f"{self.where()}: ", ys)
 
-# %% ../nbs/02_learner.ipynb #19391852
+# %% ../nbs/02_learner.ipynb #eb94c8f6
 @patch
 def _do_phase(self:Learner, training:bool):
     self.dl = self.dls.train if training else self.dls.valid
@@ -187,7 +188,7 @@ def _do_epoch(self:Learner, train:bool, valid:bool):
     except CancelEpochException: pass
     self("after_epoch")
 
-# %% ../nbs/02_learner.ipynb #fabb8e7e
+# %% ../nbs/02_learner.ipynb #24ee664d
 @patch
 def create_opt(self:Learner, lr:float|None=None):
     "Create the optimiser: `opt_func(model.parameters(), lr=lr)`."
@@ -213,7 +214,7 @@ def fit(self:Learner, n_epochs:int=1, lr:float|None=None, cbs=None, train:bool=T
     finally: self.remove_cbs(cbs)
     return self
 
-# %% ../nbs/02_learner.ipynb #e4f47823
+# %% ../nbs/02_learner.ipynb #9654c1f6
 def _norm_device(d) -> torch.device:
     d = torch.device(d)
     return torch.device("cuda", torch.cuda.current_device()) if d.type == "cuda" and d.index is None else d
@@ -234,7 +235,7 @@ class DeviceCB(Callback):
         if not (isinstance(xb, torch.Tensor) and xb.device == self.dev and isinstance(yb, torch.Tensor) and yb.device == self.dev):
             learn.xb, learn.yb = to_device((xb, yb), self.dev)
 
-# %% ../nbs/02_learner.ipynb #6598fc6d
+# %% ../nbs/02_learner.ipynb #3a459d60
 class NonFiniteCB(Callback):
     "Stop with `NonFiniteLossError` when the loss is NaN or infinite, keeping the last weights that gave a finite loss."
     order = -10
@@ -253,7 +254,7 @@ class NonFiniteCB(Callback):
         kept = "restored the weights from before the previous step" if bad else "kept the current (finite) weights; no step was taken"
         raise NonFiniteLossError(f"loss is {loss} at {learn.where()}: training stopped; {kept}. Try a lower learning rate.")
 
-# %% ../nbs/02_learner.ipynb #91bdddb2
+# %% ../nbs/02_learner.ipynb #2e0a51fe
 class Recorder(Callback):
     "Record losses and learning rates per batch, and a summary dict per epoch (`values`)."
     order = 50
@@ -264,6 +265,7 @@ class Recorder(Callback):
     def before_train(self, learn): self._losses, self._ns = [], []
     before_validate = before_train
     def after_batch(self, learn):
+        if learn.loss is None: return  # cancelled before the loss
         self._losses.append(learn.loss.detach()); self._ns.append(len(learn.yb))
         if learn.training: self.lrs.append(learn.opt.param_groups[-1]["lr"])
     def _mean(self): return (torch.stack(self._losses).float().cpu() * torch.tensor(self._ns)).sum().item() / sum(self._ns)
@@ -277,7 +279,7 @@ class Recorder(Callback):
         learn.epoch_log["time"] = time.perf_counter() - self.t0
         self.values.append(dict(learn.epoch_log))
 
-# %% ../nbs/02_learner.ipynb #27528501
+# %% ../nbs/02_learner.ipynb #d7c2c581
 @patch
 def plot_loss(self:Recorder, ax=None):
     "Plot training loss per batch and validation loss per epoch."
@@ -297,7 +299,7 @@ def plot_lr(self:Recorder, ax=None):
     ax.plot(self.lrs); ax.set_xlabel("batch"); ax.set_ylabel("learning rate")
     return ax
 
-# %% ../nbs/02_learner.ipynb #eb239ca8
+# %% ../nbs/02_learner.ipynb #e60db0df
 def accuracy(preds, targets):
     "Fraction of rows whose highest-scoring class is the target."
     return (preds.argmax(dim=-1) == targets).float().mean()
@@ -310,7 +312,7 @@ class MetricsCB(Callback):
     def before_train(self, learn): self.vals, self.ns = {k: [] for k in self.metrics}, []
     before_validate = before_train
     def after_batch(self, learn):
-        if learn.training and not self.train: return
+        if (learn.training and not self.train) or learn.preds is None: return
         with torch.no_grad():
             for k, f in self.metrics.items(): self.vals[k].append(f(learn.preds, learn.yb).detach().float())
         self.ns.append(len(learn.yb))
@@ -322,7 +324,16 @@ class MetricsCB(Callback):
         if self.train: self._log(learn, "train_")
     def after_validate(self, learn): self._log(learn, "")
 
-# %% ../nbs/02_learner.ipynb #63881e03
+# %% ../nbs/02_learner.ipynb #4d28f84d
+def is_rank0() -> bool:
+    "True unless this is a torch.distributed process other than rank 0."
+    return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
+
+def unwrap_model(model:nn.Module) -> nn.Module:
+    "The model inside a DistributedDataParallel (or similar `.module`) wrapper, else `model` itself."
+    return getattr(model, "module", model)
+
+# %% ../nbs/02_learner.ipynb #8c021969
 def format_epoch(log:dict) -> str:
     "One line for an epoch's summary dict."
     return "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in log.items())
@@ -333,15 +344,17 @@ class ProgressCB(Callback):
     def __init__(self, bar:bool=True): self.bar = bar
     def before_fit(self, learn):
         from tqdm.auto import tqdm
-        self.pbar = tqdm(total=(learn.n_epochs - learn.epoch) * len(learn.dls.train), disable=not self.bar, leave=False)
+        self.rank0 = is_rank0()
+        self.pbar = tqdm(total=(learn.n_epochs - learn.epoch) * len(learn.dls.train), disable=not (self.bar and self.rank0), leave=False)
     def after_batch(self, learn):
         if learn.training:
             self.pbar.update(1)
-            if learn.iter % 20 == 0: self.pbar.set_postfix(loss=f"{learn.loss.item():.4f}")
-    def after_epoch(self, learn): self.pbar.write(format_epoch(learn.epoch_log))
+            if learn.iter % 20 == 0 and learn.loss is not None: self.pbar.set_postfix(loss=f"{learn.loss.item():.4f}")
+    def after_epoch(self, learn):
+        if self.rank0: self.pbar.write(format_epoch(learn.epoch_log))
     def after_fit(self, learn): self.pbar.close()
 
-# %% ../nbs/02_learner.ipynb #a4107695
+# %% ../nbs/02_learner.ipynb #f4263ee9
 @patch
 def show_training_loop(self:Learner):
     "Print the training loop's structure and which callbacks run at each event."
@@ -359,7 +372,7 @@ def show_training_loop(self:Learner):
         ev("after_batch", 6); ev(f"after_{phase}", 2)
     ev("after_epoch", 2); ev("after_fit", 0)
 
-# %% ../nbs/02_learner.ipynb #417a368a
+# %% ../nbs/02_learner.ipynb #59a3d8e7
 class EarlyStoppingCB(Callback):
     "Stop when `monitor` has not improved by `min_delta` for `patience` epochs; optionally restore the best weights."
     order = 60
@@ -374,16 +387,16 @@ class EarlyStoppingCB(Callback):
         v = learn.epoch_log[self.monitor]
         if self._better(v):
             self.best, self.best_epoch, self.wait = v, learn.epoch, 0
-            if self.restore_best: self.best_state = {k: t.detach().clone() for k, t in learn.model.state_dict().items()}
+            if self.restore_best: self.best_state = {k: t.detach().clone() for k, t in unwrap_model(learn.model).state_dict().items()}
         else:
             self.wait += 1
             if self.wait >= self.patience: raise CancelFitException()
     def after_fit(self, learn):
-        if self.restore_best and self.best_state is not None: learn.model.load_state_dict(self.best_state)
+        if self.restore_best and self.best_state is not None: unwrap_model(learn.model).load_state_dict(self.best_state)
     def state_dict(self): return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
     def load_state_dict(self, d): self.best, self.best_epoch, self.wait = d["best"], d["best_epoch"], d["wait"]
 
-# %% ../nbs/02_learner.ipynb #96f55f74
+# %% ../nbs/02_learner.ipynb #ef8f2a03
 CHECKPOINT_FORMAT = "coursecompanion.checkpoint"
 
 class CheckpointError(RuntimeError):
@@ -400,14 +413,12 @@ def _set_rng_state(s):
     np.random.set_state((s["numpy"][0], s["numpy"][1].numpy().astype(np.uint32), *s["numpy"][2:]))
     if s["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
-# %% ../nbs/02_learner.ipynb #745ba9bf
-def _unwrap(model): return getattr(model, "module", model)
-
+# %% ../nbs/02_learner.ipynb #586cf461
 def save_checkpoint(learn, path) -> Path:
     "Save everything needed to resume `learn` to `path`, atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     state = {"format": CHECKPOINT_FORMAT, "version": 1, "epoch": learn.epoch, "train_iter": learn.train_iter,
-             "model": _unwrap(learn.model).state_dict(), "opt": learn.opt.state_dict() if learn.opt else None,
+             "model": unwrap_model(learn.model).state_dict(), "opt": learn.opt.state_dict() if learn.opt else None,
              "stats": dict(getattr(learn.dls, "stats", {}) or {}), "rng": _rng_state(),
              "grad_scaler": learn.grad_scaler.state_dict() if learn.grad_scaler is not None else None,
              "callbacks": {type(cb).__name__: cb.state_dict() for cb in learn.cbs if hasattr(cb, "state_dict")}}
@@ -421,7 +432,7 @@ def save_checkpoint(learn, path) -> Path:
         raise
     return path
 
-# %% ../nbs/02_learner.ipynb #cb20d1eb
+# %% ../nbs/02_learner.ipynb #089159ca
 def _read_checkpoint(path) -> dict:
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
@@ -436,9 +447,9 @@ def _read_checkpoint(path) -> dict:
                               f"model.load_state_dict(torch.load(path, weights_only=True))")
     return state
 
-# %% ../nbs/02_learner.ipynb #50869f70
+# %% ../nbs/02_learner.ipynb #136b5bce
 def _check_fits(state, learn, path):
-    own = _unwrap(learn.model).state_dict()
+    own = unwrap_model(learn.model).state_dict()
     missing, unexpected = sorted(set(own) - set(state["model"])), sorted(set(state["model"]) - set(own))
     wrong = [f"{k}: checkpoint {tuple(state['model'][k].shape)} vs model {tuple(v.shape)}"
              for k, v in own.items() if k in state["model"] and state["model"][k].shape != v.shape]
@@ -449,7 +460,7 @@ def _check_fits(state, learn, path):
         if n_ck != n_own:
             raise CheckpointError(f"{path}: optimiser parameter groups hold {n_ck} tensors but this learner's hold {n_own}")
 
-# %% ../nbs/02_learner.ipynb #0ff615e7
+# %% ../nbs/02_learner.ipynb #a87c5fbd
 def load_checkpoint(learn, path) -> int:
     "Restore `learn` from the checkpoint at `path` (checked first; nothing changes on error); returns the saved epoch."
     state = _read_checkpoint(path)
@@ -458,7 +469,7 @@ def load_checkpoint(learn, path) -> int:
     own_stats = dict(getattr(learn.dls, "stats", {}) or {})
     if own_stats and state["stats"] and own_stats != state["stats"]:
         warnings.warn(f"{path} was trained on data normalised with {state['stats']}, but these DataLoaders use {own_stats}")
-    _unwrap(learn.model).load_state_dict(state["model"])
+    unwrap_model(learn.model).load_state_dict(state["model"])
     if state["opt"] is not None: learn.opt.load_state_dict(state["opt"])
     if state["grad_scaler"] is not None and learn.grad_scaler is not None: learn.grad_scaler.load_state_dict(state["grad_scaler"])
     for cb in learn.cbs:
@@ -467,7 +478,7 @@ def load_checkpoint(learn, path) -> int:
     learn.epoch, learn.train_iter = state["epoch"], state["train_iter"]
     return state["epoch"]
 
-# %% ../nbs/02_learner.ipynb #a2c68d14
+# %% ../nbs/02_learner.ipynb #6e0c063e
 @patch
 def save(self:Learner, path):
     "Save a checkpoint of this learner (see `save_checkpoint`)."
@@ -478,11 +489,7 @@ def load(self:Learner, path):
     "Load a checkpoint into this learner (see `load_checkpoint`); returns self."
     load_checkpoint(self, path); return self
 
-# %% ../nbs/02_learner.ipynb #93925e60
-def is_rank0() -> bool:
-    "True unless this is a torch.distributed process other than rank 0."
-    return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
-
+# %% ../nbs/02_learner.ipynb #3c4f8cca
 class CheckpointCB(Callback):
     "Save a checkpoint to `path` (which may contain `{epoch}`) every `every` epochs and at the last epoch."
     order = 70
@@ -491,7 +498,7 @@ class CheckpointCB(Callback):
         if ((learn.epoch + 1) % self.every == 0 or learn.epoch == learn.n_epochs - 1) and is_rank0():
             save_checkpoint(learn, self.path.format(epoch=learn.epoch))
 
-# %% ../nbs/02_learner.ipynb #82f47188
+# %% ../nbs/02_learner.ipynb #e6c03f87
 @patch
 def get_preds(self:Learner, dl=None):
     "Predictions and targets over `dl` (default: the validation loader), without gradients."

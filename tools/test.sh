@@ -31,10 +31,16 @@ for f in coursecompanion/[a-z]*.py; do
   echo "ok coursecompanion.$m"
 done
 
-echo "== nbdev_test over every notebook (one at a time, timed)"
-t0=$(date +%s)
-nbdev_test --n_workers 1 --timing ${NBDEV_TEST_FLAGS:+--flags "$NBDEV_TEST_FLAGS"}
+echo "== nbdev_test over every notebook (each in a fresh process, timed)"
+t0=$(date +%s); failed=()
+for nb in nbs/[0-9a-z]*.ipynb; do
+  s=$EPOCHREALTIME
+  if nbdev_test --path "$nb" ${NBDEV_TEST_FLAGS:+--flags "$NBDEV_TEST_FLAGS"} >/tmp/nbdev_test.$$.log 2>&1; then status=ok; else status=FAILED; failed+=("$nb"); cat /tmp/nbdev_test.$$.log; fi
+  printf '%-40s %6.1f s  %s\n' "$(basename "$nb")" "$(awk "BEGIN{print $EPOCHREALTIME - $s}")" "$status"
+done
+rm -f /tmp/nbdev_test.$$.log
 echo "notebooks: $(( $(date +%s) - t0 )) s"
+[ ${#failed[@]} -eq 0 ] || { echo "FAIL: ${failed[*]}"; exit 1; }
 
 echo "== course site: every lesson executed in a fresh kernel, then _docs/ built (tests/test_site.py reads it)"
 t0=$(date +%s)

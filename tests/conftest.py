@@ -1,0 +1,10 @@
+"Shared test settings."
+import pytest, torch
+
+@pytest.fixture(autouse=True)
+def ieee_subnormals():
+    """Some tests call `setup_cpu()`, which flushes subnormal floats to zero for the whole process.
+    hypothesis refuses to draw floats in that state, so every test starts and ends with IEEE behaviour."""
+    torch.set_flush_denormal(False)
+    yield
+    torch.set_flush_denormal(False)

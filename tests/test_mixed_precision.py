@@ -1,0 +1,97 @@
+"MixedPrecisionCB, the loss scalers and overflow handling; CUDA tests run only where a GPU is present."
+import warnings
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from coursecompanion.core import set_seed
+from coursecompanion.data import fashion_dls
+from coursecompanion.learner import Callback, Learner, MetricsCB, accuracy, save_checkpoint
+from coursecompanion.mixed_precision import MixedPrecisionCB, SimulatedGradScaler, amp_plan, fp16_fate
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+@pytest.fixture(scope="module")
+def dls(): return fashion_dls(n_train=3_000, n_valid=1_000, bs=128, flatten=True)
+
+def mlp(): return nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+
+def sgd(p, lr): return torch.optim.SGD(p, lr=lr, momentum=0.9)
+
+def scaler_run(scaler, bad):
+    set_seed(0); model = nn.Linear(6, 3); opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(40, 6), torch.randn(40, 3); out = []
+    for i in range(10):
+        scaler.scale(F.mse_loss(model(x[i*4:i*4+4]), y[i*4:i*4+4])).backward()
+        if i in bad: model.bias.grad[1] = bad[i]
+        scaler.step(opt); scaler.update(); opt.zero_grad(); out.append(scaler.get_scale())
+    return out, model.weight.detach().clone()
+
+def test_simulated_scaler_matches_torch_gradscaler():
+    bad = {2: float("inf"), 3: float("-inf"), 7: float("nan")}
+    (s1, w1), (s2, w2) = scaler_run(SimulatedGradScaler(256, growth_interval=3), bad), scaler_run(torch.amp.GradScaler("cpu", 256, growth_interval=3), bad)
+    assert s1 == s2 and torch.allclose(w1, w2, atol=1e-7)
+    assert s1[2] == 128 and s1[3] == 64                       # halved at each overflow
+
+class Inject(Callback):
+    def __init__(self, at): self.at, self.log = at, {}
+    def after_backward(self, learn):
+        self.w, self.s = [p.detach().clone() for p in learn.model.parameters()], learn.grad_scaler.get_scale()
+        if learn.train_iter in self.at: next(learn.model.parameters()).grad.view(-1)[0] = self.at[learn.train_iter]
+    def after_step(self, learn):
+        moved = any(not torch.equal(a, b) for a, b in zip(self.w, learn.model.parameters()))
+        self.log[learn.train_iter] = (self.s, learn.grad_scaler.get_scale(), moved)
+
+@pytest.mark.parametrize("make", [SimulatedGradScaler, lambda: torch.amp.GradScaler("cpu")])
+def test_overflow_skips_step_and_keeps_weights(dls, make):
+    set_seed(0); learn = Learner(mlp(), dls, lr=0.05, opt_func=sgd, cbs=[MetricsCB(accuracy)], device="cpu")
+    learn.grad_scaler = make(); inj = Inject({3: float("inf"), 6: float("nan")})
+    learn.fit(1, cbs=[inj])
+    for i in (3, 6): assert inj.log[i][2] is False and inj.log[i][1] == inj.log[i][0] / 2
+    assert all(m for i, (_, _, m) in inj.log.items() if i not in (3, 6))
+    assert all(torch.isfinite(p).all() for p in learn.model.parameters())
+
+def test_bf16_on_cpu_matches_fp32_accuracy(dls):
+    accs = {}
+    for name, cbs in (("fp32", []), ("bf16", [MixedPrecisionCB()])):
+        set_seed(0); learn = Learner(mlp(), dls, lr=0.05, opt_func=sgd, cbs=[MetricsCB(accuracy), *cbs], device="cpu")
+        learn.fit(2); accs[name] = learn.recorder.values[-1]["accuracy"]
+        assert all(p.dtype == torch.float32 for p in learn.model.parameters())
+        assert learn.grad_scaler is None and not torch.is_autocast_enabled("cpu")
+    assert accs["fp32"] > 0.75 and abs(accs["fp32"] - accs["bf16"]) < 0.02, accs
+
+def test_float16_without_cuda_warns(dls):
+    with pytest.warns(UserWarning, match="needs a CUDA GPU.*running bfloat16"):
+        Learner(mlp(), dls, cbs=[MixedPrecisionCB(torch.float16)], device="cpu").fit(1, train=False)
+    with pytest.warns(UserWarning, match="does not support it: training in float16"):
+        assert amp_plan("cuda", torch.bfloat16, bf16_supported=False) == (torch.float16, True)
+    with pytest.raises(ValueError, match="float16 or torch.bfloat16"): amp_plan("cpu", torch.float32)
+
+def test_fp16_fate_counts():
+    assert fp16_fate(torch.tensor([1e-10, 1e-5, 3.0, 1e6])) == {"zero": 1, "subnormal": 1, "normal": 1, "inf": 1}
+
+class DtypeSpy(Callback):
+    order = 60
+    def after_loss(self, learn): self.preds = learn.preds.dtype
+    def after_step(self, learn): self.grads = {p.grad.dtype for p in learn.model.parameters()}
+
+@cuda
+@pytest.mark.parametrize("dtype", [None, torch.float16, torch.bfloat16])
+def test_cuda_mixed_precision(dls, dtype, tmp_path):
+    set_seed(0); spy, mp = DtypeSpy(), MixedPrecisionCB(dtype)
+    learn = Learner(mlp(), dls, lr=0.05, opt_func=sgd, cbs=[MetricsCB(accuracy), mp, spy], device="cuda")
+    learn.fit(2)
+    expected = dtype or torch.float16
+    assert spy.preds == expected and spy.grads == {torch.float32}
+    assert (mp.scaler is not None) == (expected == torch.float16)
+    assert learn.recorder.values[-1]["accuracy"] > 0.75
+    if mp.scaler is not None:
+        save_checkpoint(learn, tmp_path/"ck.pth")
+        state = torch.load(tmp_path/"ck.pth", weights_only=True)
+        assert state["callbacks"]["MixedPrecisionCB"]["scaler"]["scale"] == mp.scaler.get_scale()
+
+@cuda
+def test_cuda_gradscaler_skips_overflow(dls):
+    set_seed(0); learn = Learner(mlp(), dls, lr=0.05, opt_func=sgd, cbs=[MixedPrecisionCB(torch.float16)], device="cuda")
+    inj = Inject({4: float("inf")}); learn.fit(1, cbs=[inj])
+    assert inj.log[4][2] is False and inj.log[4][1] == inj.log[4][0] / 2
