@@ -73,6 +73,13 @@ def test_directives():
     src = "# |x|: the absolute value\nx = abs(-1)"
     assert bs.split_directives(src) == ({}, src)
 
+def test_imports_only():
+    "nbdev re-runs import cells to render API docs: a cell that mixes in other code keeps only its imports there."
+    bs = load_tool("build_site")
+    assert bs.imports_only("#| hide\nimport os\nx = model()\nfrom torch import nn") == "#| hide\nimport os\nfrom torch import nn"
+    for src in ["import os\nimport sys", "x = 1", "#| export\nimport os\nx = 1", "%time import os\nx=1", "import os\nshow_doc(os.path.join)"]:
+        assert bs.imports_only(src) == src
+
 def test_title_without_front_matter():
     bs = load_tool("build_site")
     nb = new_notebook(cells=[new_code_cell("1")])

@@ -11,7 +11,7 @@ Usage: python tools/build_site.py [--executed _executed] [--out _docs]
 3. Sphinx + myst-nb (no execution: the stored outputs are rendered) + sphinx-book-theme write the
    HTML, with MathJax 3 and the ipywidgets embedder vendored from the npm registry (no CDN).
 """
-import argparse, html, os, re, shutil, subprocess, sys, tarfile, tempfile, time, warnings
+import argparse, ast, html, os, re, shutil, subprocess, sys, tarfile, tempfile, time, warnings
 from configparser import ConfigParser
 from pathlib import Path
 
@@ -64,8 +64,10 @@ def nbdev_process(executed:Path) -> Path:
 
     This is the step `nbdev_proc_nbs` runs for each notebook (without its attempt to install
     Quarto), one notebook at a time in this process so imports are paid once. nbdev runs the
-    export and import cells again to render show_doc: cells that run_lessons.py skipped
-    (`#| slow`, `#| gpu`, ...) get `#| eval: false` so they are skipped here too."""
+    export and import cells again to render show_doc, on their own, outside the lesson: so
+    cells that run_lessons.py skipped (`#| slow`, `#| gpu`, ...) get `#| eval: false`, and a
+    cell that mixes imports with other code keeps only its imports here (its other code may
+    need names from earlier cells). `restore_outputs` then puts the lesson's cells back."""
     import nbformat
     from nbdev.serve_drv import main as process_one
     from nbdev.processors import FilterDefaults
@@ -75,10 +77,12 @@ def nbdev_process(executed:Path) -> Path:
     for f in sorted(executed.glob("*.ipynb")):
         nb = nbformat.read(f, as_version=4)
         nb.nbformat_minor = max(nb.nbformat_minor, 5)
-        for i, cell in enumerate(nb.cells):
-            cell.id = f"cc-{i}"  # to find each cell again after processing
-            if cell.metadata.get("skipped"): cell.source = "#| eval: false\n" + cell.source
-        staged = stage/f.name; nbformat.write(nb, staged)
+        staged_nb = nbformat.from_dict(nb)
+        for i, (cell, st) in enumerate(zip(nb.cells, staged_nb.cells)):
+            cell.id = st.id = f"cc-{i}"  # to find each cell again after processing
+            if cell.metadata.get("skipped"): st.source = "#| eval: false\n" + cell.source
+            elif cell.cell_type == "code": st.source = imports_only(cell.source)
+        staged = stage/f.name; nbformat.write(staged_nb, staged)
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -86,13 +90,23 @@ def nbdev_process(executed:Path) -> Path:
             except Exception as e: sys.exit(f"build_site: nbdev could not process {f.name}: {e}\n{getattr(e, '__cause__', '') or ''}")
         for w in caught:
             msg = str(w.message)
-            if "imports and other code" in msg:  # nbdev runs such cells again here: keep import cells to imports
-                code = msg.split("---")[1].strip().splitlines()[0] if "---" in msg else ""
-                print(f"  nbdev: {f.name}: a cell mixes imports and other code, so nbdev runs it again for the docs: {code[:70]}")
-            elif msg not in seen: seen.add(msg); print(f"  nbdev: {msg.splitlines()[0]}")
+            if msg not in seen: seen.add(msg); print(f"  nbdev: {msg.splitlines()[0]}")
         if (secs := time.perf_counter() - t0) > 5: print(f"  nbdev processing of {f.name} took {secs:.1f} s (its import and export cells run again)")
         restore_outputs(nb, proc/f.name)
     return proc
+
+SHOW_DIRECTIVES = {"export", "exports", "exporti", "exec_doc"}  # cells nbdev must run whole
+
+def imports_only(src:str) -> str:
+    "`src` with only its top-level imports if it mixes them with other code (and is not exported); else `src`."
+    opts, code = split_directives(src)
+    if opts.keys() & SHOW_DIRECTIVES or "show_doc(" in code: return src
+    try: tree = ast.parse(code)
+    except SyntaxError: return src  # cell magics and the like: nbdev does not run them either
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    if not imports or len(imports) == len(tree.body): return src
+    directives = src.splitlines()[:len(src.splitlines()) - len(code.splitlines())]
+    return "\n".join(directives + [ast.get_source_segment(code, n) for n in imports])
 
 def restore_outputs(executed, path:Path):
     """Put the fresh kernel's outputs and widget state back into nbdev's processed notebook.
@@ -104,8 +118,9 @@ def restore_outputs(executed, path:Path):
     cells = {c.id: c for c in executed.cells}
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.get("id") in cells:
-            cell.outputs = cells[cell.id].get("outputs", [])
-            cell.execution_count = cells[cell.id].get("execution_count")
+            run = cells[cell.id]
+            cell.outputs, cell.execution_count = run.get("outputs", []), run.get("execution_count")
+            if imports_only(run.source) != run.source: cell.source = run.source  # the whole cell, as the lesson has it
     if "widgets" in executed.metadata: nb.metadata["widgets"] = executed.metadata["widgets"]
     else: nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
