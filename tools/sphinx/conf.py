@@ -1,5 +1,5 @@
 # Sphinx configuration of the offline course site; tools/build_site.py runs it (`-c tools/sphinx`).
-import os, re, sys
+import os, sys
 from configparser import ConfigParser
 from pathlib import Path
 
