@@ -8,7 +8,7 @@ __all__ = ['EVENTS', 'CHECKPOINT_FORMAT', 'CancelFitException', 'CancelEpochExce
            'Recorder', 'accuracy', 'MetricsCB', 'is_rank0', 'unwrap_model', 'format_epoch', 'ProgressCB',
            'EarlyStoppingCB', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'CheckpointCB']
 
-# %% ../nbs/02_learner.ipynb #328bfebc
+# %% ../nbs/02_learner.ipynb #5dc55593
 import math, os, pickle, random, tempfile, time, warnings, zipfile
 from difflib import get_close_matches
 from pathlib import Path
@@ -19,7 +19,7 @@ from torch import nn
 from .core import default_device, to_device, patch
 from .data import DataLoader
 
-# %% ../nbs/02_learner.ipynb #59f26d0f
+# %% ../nbs/02_learner.ipynb #eae46944
 EVENTS = ("before_fit", "before_epoch", "before_train", "before_batch", "after_pred", "after_loss", "after_backward",
           "after_step", "after_batch", "after_train", "before_validate", "after_validate", "after_epoch", "after_fit")
 
@@ -34,7 +34,7 @@ class CallbackError(RuntimeError):
 class NonFiniteLossError(FloatingPointError):
     "The loss became NaN or infinite."
 
-# %% ../nbs/02_learner.ipynb #63b81c92
+# %% ../nbs/02_learner.ipynb #4d8eca81
 class Callback:
     "Base class for callbacks: define methods named after `EVENTS`, taking the learner; lower `order` runs first."
     order = 0
@@ -47,7 +47,7 @@ def check_callback(cb):
             hint = f"; did you mean {close[0]!r}?" if close else f"; events are {', '.join(EVENTS)}"
             raise ValueError(f"{type(cb).__name__}.{name} is not a Learner event{hint}")
 
-# %% ../nbs/02_learner.ipynb #fd8652f6
+# %% ../nbs/02_learner.ipynb #7f3a2414
 class Learner:
     "Train `model` on `dls` with `loss_func` and `opt_func`, calling `cbs` at every event."
     def __init__(self, model:nn.Module, dls, loss_func=F.cross_entropy, lr:float=1e-2, cbs=None,
@@ -58,7 +58,7 @@ class Learner:
         self.add_cbs([DeviceCB(device), NonFiniteCB(), Recorder()] if default_cbs else [])
         self.add_cbs(cbs or [])
 
-# %% ../nbs/02_learner.ipynb #fd611cbd
+# %% ../nbs/02_learner.ipynb #06db540f
 _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
 
 @patch
@@ -75,7 +75,7 @@ def remove_cbs(self:Learner, cbs):
     self.cbs = [cb for cb in self.cbs if id(cb) not in ids]
     self.add_cbs([])
 
-# %% ../nbs/02_learner.ipynb #0676f936
+# %% ../nbs/02_learner.ipynb #dee8b795
 @patch
 def __call__(self:Learner, event:str):
     "Run every callback's method for `event`, in order."
@@ -85,7 +85,7 @@ def __call__(self:Learner, event:str):
         except Exception as e:
             raise CallbackError(f"callback {type(f.__self__).__name__} raised {type(e).__name__} in {event}: {e}") from e
 
-# %% ../nbs/02_learner.ipynb #7b4bd0b5
+# %% ../nbs/02_learner.ipynb #39b2d1bf
 @patch
 def predict(self:Learner):
     "Forward pass: `self.preds = model(xb)`."
@@ -112,7 +112,7 @@ def zero_grad(self:Learner):
     "Clear the gradients."
     self.opt.zero_grad()
 
-# %% ../nbs/02_learner.ipynb #0e4e3bb8
+# %% ../nbs/02_learner.ipynb #03b5854d
 def check_batch(preds, targets, where:str="", all_targets=None):
     "Raise a clear ValueError if model outputs `preds` and `targets` cannot be compared by a standard loss."
     if not (isinstance(preds, torch.Tensor) and isinstance(targets, torch.Tensor)): return
@@ -129,7 +129,7 @@ def check_batch(preds, targets, where:str="", all_targets=None):
         raise ValueError(f"{where}shapes differ ({shapes}): a loss would broadcast them to a matrix; "
                          f"reshape one of them (e.g. preds.view(targets.shape))")
 
-# %% ../nbs/02_learner.ipynb #c4ef1633
+# %% ../nbs/02_learner.ipynb #cece8913
 @patch
 def _do_batch(self:Learner):
     self.preds = self.loss = None
@@ -152,7 +152,7 @@ def _do_batch(self:Learner):
     self("after_batch")
     if self.training: self.train_iter += 1
 
-# %% ../nbs/02_learner.ipynb #eef9f1e6
+# %% ../nbs/02_learner.ipynb #077bba21
 @patch
 def where(self:Learner) -> str:
     "Where the loop is now, for error messages: epoch, phase and batch."
@@ -165,7 +165,7 @@ def _check_first_batch(self:Learner):
     ys = self.dl.y if isinstance(self.dl, DataLoader) else None
     check_batch(self.preds, self.yb, f"{self.where()}: ", ys)
 
-# %% ../nbs/02_learner.ipynb #eb94c8f6
+# %% ../nbs/02_learner.ipynb #eec3f2f8
 @patch
 def _do_phase(self:Learner, training:bool):
     self.dl = self.dls.train if training else self.dls.valid
@@ -188,7 +188,7 @@ def _do_epoch(self:Learner, train:bool, valid:bool):
     except CancelEpochException: pass
     self("after_epoch")
 
-# %% ../nbs/02_learner.ipynb #24ee664d
+# %% ../nbs/02_learner.ipynb #e11d2d6b
 @patch
 def create_opt(self:Learner, lr:float|None=None):
     "Create the optimiser: `opt_func(model.parameters(), lr=lr)`."
@@ -214,7 +214,7 @@ def fit(self:Learner, n_epochs:int=1, lr:float|None=None, cbs=None, train:bool=T
     finally: self.remove_cbs(cbs)
     return self
 
-# %% ../nbs/02_learner.ipynb #9654c1f6
+# %% ../nbs/02_learner.ipynb #b40da90c
 def _norm_device(d) -> torch.device:
     d = torch.device(d)
     return torch.device("cuda", torch.cuda.current_device()) if d.type == "cuda" and d.index is None else d
@@ -235,26 +235,29 @@ class DeviceCB(Callback):
         if not (isinstance(xb, torch.Tensor) and xb.device == self.dev and isinstance(yb, torch.Tensor) and yb.device == self.dev):
             learn.xb, learn.yb = to_device((xb, yb), self.dev)
 
-# %% ../nbs/02_learner.ipynb #3a459d60
+# %% ../nbs/02_learner.ipynb #8330ddf7
 class NonFiniteCB(Callback):
     "Stop with `NonFiniteLossError` when the loss is NaN or infinite, keeping the last weights that gave a finite loss."
     order = -10
-    def __init__(self, snapshot:bool=True): self.snapshot = snapshot
+    def __init__(self, snapshot_every:int=10): self.every = snapshot_every
     def before_fit(self, learn):
         # detached aliases share storage with the weights, so copying needs no torch.no_grad() (which costs more than the copy)
         self.live = [t.detach() for t in (*learn.model.parameters(), *learn.model.buffers()) if t.is_floating_point()]
-        self.saved = [t.clone() for t in self.live] if self.snapshot else None
+        self.saved = [t.clone() for t in self.live] if self.every else None
+        self.saved_at = learn.train_iter
     def after_backward(self, learn):
-        if self.snapshot: torch._foreach_copy_(self.saved, self.live)
+        if self.every and learn.train_iter % self.every == 0:
+            torch._foreach_copy_(self.saved, self.live); self.saved_at = learn.train_iter
     def after_loss(self, learn):
         loss = learn.loss.item()
         if math.isfinite(loss): return
         bad = not all(bool(torch.isfinite(t).all()) for t in self.live)
         if bad and self.saved is not None: torch._foreach_copy_(self.live, self.saved)
-        kept = "restored the weights from before the previous step" if bad else "kept the current (finite) weights; no step was taken"
+        if bad: kept = f"restored the weights from before step {self.saved_at} of this fit" if self.saved is not None else "the weights are not finite (no copy was kept)"
+        else: kept = "kept the current (finite) weights; no step was taken"
         raise NonFiniteLossError(f"loss is {loss} at {learn.where()}: training stopped; {kept}. Try a lower learning rate.")
 
-# %% ../nbs/02_learner.ipynb #2e0a51fe
+# %% ../nbs/02_learner.ipynb #c1e5a281
 class Recorder(Callback):
     "Record losses and learning rates per batch, and a summary dict per epoch (`values`)."
     order = 50
@@ -266,12 +269,12 @@ class Recorder(Callback):
     before_validate = before_train
     def after_batch(self, learn):
         if learn.loss is None: return  # cancelled before the loss
-        self._losses.append(learn.loss.detach()); self._ns.append(len(learn.yb))
+        self._losses.append(learn.loss.item()); self._ns.append(len(learn.yb))
         if learn.training: self.lrs.append(learn.opt.param_groups[-1]["lr"])
-    def _mean(self): return (torch.stack(self._losses).float().cpu() * torch.tensor(self._ns)).sum().item() / sum(self._ns)
+    def _mean(self): return sum(l * n for l, n in zip(self._losses, self._ns)) / sum(self._ns)
     def after_train(self, learn):
         if not self._ns: return
-        self.losses += torch.stack(self._losses).float().cpu().tolist(); self.iters.append(len(self.losses))
+        self.losses += self._losses; self.iters.append(len(self.losses))
         learn.epoch_log["train_loss"] = self._mean()
     def after_validate(self, learn):
         if self._ns: learn.epoch_log["valid_loss"] = self._mean()
@@ -279,7 +282,7 @@ class Recorder(Callback):
         learn.epoch_log["time"] = time.perf_counter() - self.t0
         self.values.append(dict(learn.epoch_log))
 
-# %% ../nbs/02_learner.ipynb #d7c2c581
+# %% ../nbs/02_learner.ipynb #4a2de0e5
 @patch
 def plot_loss(self:Recorder, ax=None):
     "Plot training loss per batch and validation loss per epoch."
@@ -299,7 +302,7 @@ def plot_lr(self:Recorder, ax=None):
     ax.plot(self.lrs); ax.set_xlabel("batch"); ax.set_ylabel("learning rate")
     return ax
 
-# %% ../nbs/02_learner.ipynb #e60db0df
+# %% ../nbs/02_learner.ipynb #f2a45474
 def accuracy(preds, targets):
     "Fraction of rows whose highest-scoring class is the target."
     return (preds.argmax(dim=-1) == targets).float().mean()
@@ -324,7 +327,7 @@ class MetricsCB(Callback):
         if self.train: self._log(learn, "train_")
     def after_validate(self, learn): self._log(learn, "")
 
-# %% ../nbs/02_learner.ipynb #4d28f84d
+# %% ../nbs/02_learner.ipynb #1a806ede
 def is_rank0() -> bool:
     "True unless this is a torch.distributed process other than rank 0."
     return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
@@ -333,7 +336,7 @@ def unwrap_model(model:nn.Module) -> nn.Module:
     "The model inside a DistributedDataParallel (or similar `.module`) wrapper, else `model` itself."
     return getattr(model, "module", model)
 
-# %% ../nbs/02_learner.ipynb #8c021969
+# %% ../nbs/02_learner.ipynb #a7413890
 def format_epoch(log:dict) -> str:
     "One line for an epoch's summary dict."
     return "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in log.items())
@@ -354,7 +357,7 @@ class ProgressCB(Callback):
         if self.rank0: self.pbar.write(format_epoch(learn.epoch_log))
     def after_fit(self, learn): self.pbar.close()
 
-# %% ../nbs/02_learner.ipynb #f4263ee9
+# %% ../nbs/02_learner.ipynb #63ea44f4
 @patch
 def show_training_loop(self:Learner):
     "Print the training loop's structure and which callbacks run at each event."
@@ -372,7 +375,7 @@ def show_training_loop(self:Learner):
         ev("after_batch", 6); ev(f"after_{phase}", 2)
     ev("after_epoch", 2); ev("after_fit", 0)
 
-# %% ../nbs/02_learner.ipynb #59a3d8e7
+# %% ../nbs/02_learner.ipynb #1c7c97a7
 class EarlyStoppingCB(Callback):
     "Stop when `monitor` has not improved by `min_delta` for `patience` epochs; optionally restore the best weights."
     order = 60
@@ -396,7 +399,7 @@ class EarlyStoppingCB(Callback):
     def state_dict(self): return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
     def load_state_dict(self, d): self.best, self.best_epoch, self.wait = d["best"], d["best_epoch"], d["wait"]
 
-# %% ../nbs/02_learner.ipynb #ef8f2a03
+# %% ../nbs/02_learner.ipynb #fddc85d0
 CHECKPOINT_FORMAT = "coursecompanion.checkpoint"
 
 class CheckpointError(RuntimeError):
@@ -413,7 +416,7 @@ def _set_rng_state(s):
     np.random.set_state((s["numpy"][0], s["numpy"][1].numpy().astype(np.uint32), *s["numpy"][2:]))
     if s["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
-# %% ../nbs/02_learner.ipynb #586cf461
+# %% ../nbs/02_learner.ipynb #2fec3124
 def save_checkpoint(learn, path) -> Path:
     "Save everything needed to resume `learn` to `path`, atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -432,7 +435,7 @@ def save_checkpoint(learn, path) -> Path:
         raise
     return path
 
-# %% ../nbs/02_learner.ipynb #089159ca
+# %% ../nbs/02_learner.ipynb #a7f889c9
 def _read_checkpoint(path) -> dict:
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
@@ -447,7 +450,7 @@ def _read_checkpoint(path) -> dict:
                               f"model.load_state_dict(torch.load(path, weights_only=True))")
     return state
 
-# %% ../nbs/02_learner.ipynb #136b5bce
+# %% ../nbs/02_learner.ipynb #96ede3d5
 def _check_fits(state, learn, path):
     own = unwrap_model(learn.model).state_dict()
     missing, unexpected = sorted(set(own) - set(state["model"])), sorted(set(state["model"]) - set(own))
@@ -460,7 +463,7 @@ def _check_fits(state, learn, path):
         if n_ck != n_own:
             raise CheckpointError(f"{path}: optimiser parameter groups hold {n_ck} tensors but this learner's hold {n_own}")
 
-# %% ../nbs/02_learner.ipynb #a87c5fbd
+# %% ../nbs/02_learner.ipynb #39fc719d
 def load_checkpoint(learn, path) -> int:
     "Restore `learn` from the checkpoint at `path` (checked first; nothing changes on error); returns the saved epoch."
     state = _read_checkpoint(path)
@@ -478,7 +481,7 @@ def load_checkpoint(learn, path) -> int:
     learn.epoch, learn.train_iter = state["epoch"], state["train_iter"]
     return state["epoch"]
 
-# %% ../nbs/02_learner.ipynb #6e0c063e
+# %% ../nbs/02_learner.ipynb #87ae2883
 @patch
 def save(self:Learner, path):
     "Save a checkpoint of this learner (see `save_checkpoint`)."
@@ -489,7 +492,7 @@ def load(self:Learner, path):
     "Load a checkpoint into this learner (see `load_checkpoint`); returns self."
     load_checkpoint(self, path); return self
 
-# %% ../nbs/02_learner.ipynb #3c4f8cca
+# %% ../nbs/02_learner.ipynb #f6fa6964
 class CheckpointCB(Callback):
     "Save a checkpoint to `path` (which may contain `{epoch}`) every `every` epochs and at the last epoch."
     order = 70
@@ -498,7 +501,7 @@ class CheckpointCB(Callback):
         if ((learn.epoch + 1) % self.every == 0 or learn.epoch == learn.n_epochs - 1) and is_rank0():
             save_checkpoint(learn, self.path.format(epoch=learn.epoch))
 
-# %% ../nbs/02_learner.ipynb #e6c03f87
+# %% ../nbs/02_learner.ipynb #5984d213
 @patch
 def get_preds(self:Learner, dl=None):
     "Predictions and targets over `dl` (default: the validation loader), without gradients."
