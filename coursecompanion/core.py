@@ -6,12 +6,12 @@
 __all__ = ['set_seed', 'default_device', 'to_device', 'to_cpu', 'setup_cpu', 'machine_info', 'Timer', 'patch', 'subplots',
            'show_image', 'show_images']
 
-# %% ../nbs/00_core.ipynb #607a5995
+# %% ../nbs/00_core.ipynb #6ed6d0a3
 import os, platform, random, time
 import numpy as np
 import torch
 
-# %% ../nbs/00_core.ipynb #421c3f35
+# %% ../nbs/00_core.ipynb #14c12e73
 def set_seed(seed:int=42, # The seed for Python, NumPy and PyTorch (CPU and every GPU)
              deterministic:bool=False): # Also ask PyTorch for deterministic algorithms
     "Seed every random number generator a lesson uses."
@@ -21,7 +21,7 @@ def set_seed(seed:int=42, # The seed for Python, NumPy and PyTorch (CPU and ever
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
 
-# %% ../nbs/00_core.ipynb #c654e1ee
+# %% ../nbs/00_core.ipynb #9490862a
 def default_device(prefer:str|None=None # "cuda", "mps" or "cpu" to force one; None picks the best available
                   ) -> torch.device:
     "The device lessons train on: CUDA if available, else MPS, else the CPU."
@@ -33,7 +33,7 @@ def default_device(prefer:str|None=None # "cuda", "mps" or "cpu" to force one; N
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
     return torch.device("cpu")
 
-# %% ../nbs/00_core.ipynb #85a4355f
+# %% ../nbs/00_core.ipynb #146dd66c
 def to_device(x, device:torch.device|str|None=None):
     "Move `x` (a tensor, or lists, tuples and dicts of them) to `device` (default: `default_device()`)."
     device = default_device() if device is None else device
@@ -49,7 +49,7 @@ def to_cpu(x):
     if isinstance(x, (list, tuple)): return type(x)(to_cpu(o) for o in x)
     return x
 
-# %% ../nbs/00_core.ipynb #cde4b0f5
+# %% ../nbs/00_core.ipynb #531c4aea
 def setup_cpu(threads:int|None=None, # Threads for PyTorch's intra-op pool; None keeps PyTorch's default (one per core)
               flush_denormal:bool=True): # Treat subnormal floats as zero (much faster on x86 CPUs)
     "Set PyTorch's CPU options for fast small-model training; returns what was set."
@@ -57,7 +57,7 @@ def setup_cpu(threads:int|None=None, # Threads for PyTorch's intra-op pool; None
     flushed = torch.set_flush_denormal(flush_denormal)
     return {"threads": torch.get_num_threads(), "flush_denormal": flush_denormal and flushed}
 
-# %% ../nbs/00_core.ipynb #4f642ffb
+# %% ../nbs/00_core.ipynb #12a7796a
 def _cpu_name():
     try:
         with open("/proc/cpuinfo") as f:
@@ -73,13 +73,13 @@ def machine_info() -> dict:
     if torch.cuda.is_available(): info["gpu"] = torch.cuda.get_device_name()
     return info
 
-# %% ../nbs/00_core.ipynb #7757edae
+# %% ../nbs/00_core.ipynb #3166ff77
 class Timer:
     "Context manager that measures wall time in seconds (`.elapsed`)."
     def __enter__(self): self.start = time.perf_counter(); return self
     def __exit__(self, *exc): self.elapsed = time.perf_counter() - self.start
 
-# %% ../nbs/00_core.ipynb #47c37238
+# %% ../nbs/00_core.ipynb #40e093f7
 def patch(f=None, *, as_prop:bool=False):
     "Decorator: add `f` to the class annotated on its first parameter (`def m(self:Cls)`), as a property if `as_prop`."
     if f is None: return lambda g: patch(g, as_prop=as_prop)
@@ -90,7 +90,7 @@ def patch(f=None, *, as_prop:bool=False):
     setattr(cls, f.__name__, property(f) if as_prop else f)
     return f
 
-# %% ../nbs/00_core.ipynb #4e85883a
+# %% ../nbs/00_core.ipynb #7bf97670
 def subplots(nrows:int=1, ncols:int=1, figsize=None, imsize:float=3, **kwargs):
     "A figure and a flat array of axes; `figsize` defaults to `imsize` inches per axis."
     import matplotlib.pyplot as plt
