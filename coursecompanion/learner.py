@@ -6,9 +6,10 @@
 __all__ = ['EVENTS', 'CHECKPOINT_FORMAT', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError',
            'NonFiniteLossError', 'Callback', 'check_callback', 'Learner', 'check_batch', 'DeviceCB', 'NonFiniteCB',
            'Recorder', 'accuracy', 'MetricsCB', 'is_rank0', 'unwrap_model', 'format_epoch', 'ProgressCB',
-           'EarlyStoppingCB', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'CheckpointCB']
+           'EarlyStoppingCB', 'CheckpointError', 'get_rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
+           'CheckpointCB']
 
-# %% ../nbs/02_learner.ipynb #5dc55593
+# %% ../nbs/02_learner.ipynb #c562c72f
 import math, os, pickle, random, tempfile, time, warnings, zipfile
 from difflib import get_close_matches
 from pathlib import Path
@@ -19,7 +20,7 @@ from torch import nn
 from .core import default_device, to_device, patch
 from .data import DataLoader
 
-# %% ../nbs/02_learner.ipynb #eae46944
+# %% ../nbs/02_learner.ipynb #cf0d7329
 EVENTS = ("before_fit", "before_epoch", "before_train", "before_batch", "after_pred", "after_loss", "after_backward",
           "after_step", "after_batch", "after_train", "before_validate", "after_validate", "after_epoch", "after_fit")
 
@@ -34,7 +35,7 @@ class CallbackError(RuntimeError):
 class NonFiniteLossError(FloatingPointError):
     "The loss became NaN or infinite."
 
-# %% ../nbs/02_learner.ipynb #4d8eca81
+# %% ../nbs/02_learner.ipynb #1043c8ba
 class Callback:
     "Base class for callbacks: define methods named after `EVENTS`, taking the learner; lower `order` runs first."
     order = 0
@@ -47,7 +48,7 @@ def check_callback(cb):
             hint = f"; did you mean {close[0]!r}?" if close else f"; events are {', '.join(EVENTS)}"
             raise ValueError(f"{type(cb).__name__}.{name} is not a Learner event{hint}")
 
-# %% ../nbs/02_learner.ipynb #7f3a2414
+# %% ../nbs/02_learner.ipynb #b77715bb
 class Learner:
     "Train `model` on `dls` with `loss_func` and `opt_func`, calling `cbs` at every event."
     def __init__(self, model:nn.Module, dls, loss_func=F.cross_entropy, lr:float=1e-2, cbs=None,
@@ -58,7 +59,7 @@ class Learner:
         self.add_cbs([DeviceCB(device), NonFiniteCB(), Recorder()] if default_cbs else [])
         self.add_cbs(cbs or [])
 
-# %% ../nbs/02_learner.ipynb #06db540f
+# %% ../nbs/02_learner.ipynb #eb29b77c
 _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
 
 @patch
@@ -75,7 +76,7 @@ def remove_cbs(self:Learner, cbs):
     self.cbs = [cb for cb in self.cbs if id(cb) not in ids]
     self.add_cbs([])
 
-# %% ../nbs/02_learner.ipynb #dee8b795
+# %% ../nbs/02_learner.ipynb #9403ed5c
 @patch
 def __call__(self:Learner, event:str):
     "Run every callback's method for `event`, in order."
@@ -85,7 +86,7 @@ def __call__(self:Learner, event:str):
         except Exception as e:
             raise CallbackError(f"callback {type(f.__self__).__name__} raised {type(e).__name__} in {event}: {e}") from e
 
-# %% ../nbs/02_learner.ipynb #39b2d1bf
+# %% ../nbs/02_learner.ipynb #a249d4fb
 @patch
 def predict(self:Learner):
     "Forward pass: `self.preds = model(xb)`."
@@ -112,7 +113,7 @@ def zero_grad(self:Learner):
     "Clear the gradients."
     self.opt.zero_grad()
 
-# %% ../nbs/02_learner.ipynb #03b5854d
+# %% ../nbs/02_learner.ipynb #8e6e2a0b
 def check_batch(preds, targets, where:str="", all_targets=None):
     "Raise a clear ValueError if model outputs `preds` and `targets` cannot be compared by a standard loss."
     if not (isinstance(preds, torch.Tensor) and isinstance(targets, torch.Tensor)): return
@@ -129,7 +130,7 @@ def check_batch(preds, targets, where:str="", all_targets=None):
         raise ValueError(f"{where}shapes differ ({shapes}): a loss would broadcast them to a matrix; "
                          f"reshape one of them (e.g. preds.view(targets.shape))")
 
-# %% ../nbs/02_learner.ipynb #cece8913
+# %% ../nbs/02_learner.ipynb #a8b9d368
 @patch
 def _do_batch(self:Learner):
     self.preds = self.loss = None
@@ -152,7 +153,7 @@ def _do_batch(self:Learner):
     self("after_batch")
     if self.training: self.train_iter += 1
 
-# %% ../nbs/02_learner.ipynb #077bba21
+# %% ../nbs/02_learner.ipynb #77a48074
 @patch
 def where(self:Learner) -> str:
     "Where the loop is now, for error messages: epoch, phase and batch."
@@ -165,7 +166,7 @@ def _check_first_batch(self:Learner):
     ys = self.dl.y if isinstance(self.dl, DataLoader) else None
     check_batch(self.preds, self.yb, f"{self.where()}: ", ys)
 
-# %% ../nbs/02_learner.ipynb #eec3f2f8
+# %% ../nbs/02_learner.ipynb #fa0d7121
 @patch
 def _do_phase(self:Learner, training:bool):
     self.dl = self.dls.train if training else self.dls.valid
@@ -188,7 +189,7 @@ def _do_epoch(self:Learner, train:bool, valid:bool):
     except CancelEpochException: pass
     self("after_epoch")
 
-# %% ../nbs/02_learner.ipynb #e11d2d6b
+# %% ../nbs/02_learner.ipynb #a0469770
 @patch
 def create_opt(self:Learner, lr:float|None=None):
     "Create the optimiser: `opt_func(model.parameters(), lr=lr)`."
@@ -214,7 +215,7 @@ def fit(self:Learner, n_epochs:int=1, lr:float|None=None, cbs=None, train:bool=T
     finally: self.remove_cbs(cbs)
     return self
 
-# %% ../nbs/02_learner.ipynb #b40da90c
+# %% ../nbs/02_learner.ipynb #cd67c62e
 def _norm_device(d) -> torch.device:
     d = torch.device(d)
     return torch.device("cuda", torch.cuda.current_device()) if d.type == "cuda" and d.index is None else d
@@ -235,7 +236,7 @@ class DeviceCB(Callback):
         if not (isinstance(xb, torch.Tensor) and xb.device == self.dev and isinstance(yb, torch.Tensor) and yb.device == self.dev):
             learn.xb, learn.yb = to_device((xb, yb), self.dev)
 
-# %% ../nbs/02_learner.ipynb #8330ddf7
+# %% ../nbs/02_learner.ipynb #3ca11197
 class NonFiniteCB(Callback):
     "Stop with `NonFiniteLossError` when the loss is NaN or infinite, keeping the last weights that gave a finite loss."
     order = -10
@@ -257,7 +258,7 @@ class NonFiniteCB(Callback):
         else: kept = "kept the current (finite) weights; no step was taken"
         raise NonFiniteLossError(f"loss is {loss} at {learn.where()}: training stopped; {kept}. Try a lower learning rate.")
 
-# %% ../nbs/02_learner.ipynb #c1e5a281
+# %% ../nbs/02_learner.ipynb #8bd98f1c
 class Recorder(Callback):
     "Record losses and learning rates per batch, and a summary dict per epoch (`values`)."
     order = 50
@@ -282,7 +283,7 @@ class Recorder(Callback):
         learn.epoch_log["time"] = time.perf_counter() - self.t0
         self.values.append(dict(learn.epoch_log))
 
-# %% ../nbs/02_learner.ipynb #4a2de0e5
+# %% ../nbs/02_learner.ipynb #c2fb795d
 @patch
 def plot_loss(self:Recorder, ax=None):
     "Plot training loss per batch and validation loss per epoch."
@@ -302,7 +303,7 @@ def plot_lr(self:Recorder, ax=None):
     ax.plot(self.lrs); ax.set_xlabel("batch"); ax.set_ylabel("learning rate")
     return ax
 
-# %% ../nbs/02_learner.ipynb #f2a45474
+# %% ../nbs/02_learner.ipynb #4f611abc
 def accuracy(preds, targets):
     "Fraction of rows whose highest-scoring class is the target."
     return (preds.argmax(dim=-1) == targets).float().mean()
@@ -327,7 +328,7 @@ class MetricsCB(Callback):
         if self.train: self._log(learn, "train_")
     def after_validate(self, learn): self._log(learn, "")
 
-# %% ../nbs/02_learner.ipynb #1a806ede
+# %% ../nbs/02_learner.ipynb #95024374
 def is_rank0() -> bool:
     "True unless this is a torch.distributed process other than rank 0."
     return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
@@ -336,7 +337,7 @@ def unwrap_model(model:nn.Module) -> nn.Module:
     "The model inside a DistributedDataParallel (or similar `.module`) wrapper, else `model` itself."
     return getattr(model, "module", model)
 
-# %% ../nbs/02_learner.ipynb #a7413890
+# %% ../nbs/02_learner.ipynb #06235f7d
 def format_epoch(log:dict) -> str:
     "One line for an epoch's summary dict."
     return "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in log.items())
@@ -357,7 +358,7 @@ class ProgressCB(Callback):
         if self.rank0: self.pbar.write(format_epoch(learn.epoch_log))
     def after_fit(self, learn): self.pbar.close()
 
-# %% ../nbs/02_learner.ipynb #63ea44f4
+# %% ../nbs/02_learner.ipynb #b9ae3ee3
 @patch
 def show_training_loop(self:Learner):
     "Print the training loop's structure and which callbacks run at each event."
@@ -375,7 +376,7 @@ def show_training_loop(self:Learner):
         ev("after_batch", 6); ev(f"after_{phase}", 2)
     ev("after_epoch", 2); ev("after_fit", 0)
 
-# %% ../nbs/02_learner.ipynb #1c7c97a7
+# %% ../nbs/02_learner.ipynb #7d4b0fb9
 class EarlyStoppingCB(Callback):
     "Stop when `monitor` has not improved by `min_delta` for `patience` epochs; optionally restore the best weights."
     order = 60
@@ -399,30 +400,32 @@ class EarlyStoppingCB(Callback):
     def state_dict(self): return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
     def load_state_dict(self, d): self.best, self.best_epoch, self.wait = d["best"], d["best_epoch"], d["wait"]
 
-# %% ../nbs/02_learner.ipynb #fddc85d0
+# %% ../nbs/02_learner.ipynb #b1f50870
 CHECKPOINT_FORMAT = "coursecompanion.checkpoint"
 
 class CheckpointError(RuntimeError):
     "A checkpoint could not be read or does not fit this learner; nothing was changed."
 
-def _rng_state():
+def get_rng_state() -> dict:
+    "Python's, NumPy's and torch's (CPU and CUDA) random states, in types `torch.load(weights_only=True)` accepts."
     np_state = np.random.get_state()
     return {"torch": torch.get_rng_state(), "python": random.getstate(),
             "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
 
-def _set_rng_state(s):
+def set_rng_state(s:dict):
+    "Restore random states saved by `get_rng_state`."
     torch.set_rng_state(s["torch"]); random.setstate(s["python"])
     np.random.set_state((s["numpy"][0], s["numpy"][1].numpy().astype(np.uint32), *s["numpy"][2:]))
     if s["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
-# %% ../nbs/02_learner.ipynb #2fec3124
+# %% ../nbs/02_learner.ipynb #3e480b32
 def save_checkpoint(learn, path) -> Path:
     "Save everything needed to resume `learn` to `path`, atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     state = {"format": CHECKPOINT_FORMAT, "version": 1, "epoch": learn.epoch, "train_iter": learn.train_iter,
              "model": unwrap_model(learn.model).state_dict(), "opt": learn.opt.state_dict() if learn.opt else None,
-             "stats": dict(getattr(learn.dls, "stats", {}) or {}), "rng": _rng_state(),
+             "stats": dict(getattr(learn.dls, "stats", {}) or {}), "rng": get_rng_state(),
              "grad_scaler": learn.grad_scaler.state_dict() if learn.grad_scaler is not None else None,
              "callbacks": {type(cb).__name__: cb.state_dict() for cb in learn.cbs if hasattr(cb, "state_dict")}}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -435,7 +438,7 @@ def save_checkpoint(learn, path) -> Path:
         raise
     return path
 
-# %% ../nbs/02_learner.ipynb #a7f889c9
+# %% ../nbs/02_learner.ipynb #1545c302
 def _read_checkpoint(path) -> dict:
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
@@ -450,7 +453,7 @@ def _read_checkpoint(path) -> dict:
                               f"model.load_state_dict(torch.load(path, weights_only=True))")
     return state
 
-# %% ../nbs/02_learner.ipynb #96ede3d5
+# %% ../nbs/02_learner.ipynb #6d396e8a
 def _check_fits(state, learn, path):
     own = unwrap_model(learn.model).state_dict()
     missing, unexpected = sorted(set(own) - set(state["model"])), sorted(set(state["model"]) - set(own))
@@ -463,7 +466,7 @@ def _check_fits(state, learn, path):
         if n_ck != n_own:
             raise CheckpointError(f"{path}: optimiser parameter groups hold {n_ck} tensors but this learner's hold {n_own}")
 
-# %% ../nbs/02_learner.ipynb #39fc719d
+# %% ../nbs/02_learner.ipynb #3237da4a
 def load_checkpoint(learn, path) -> int:
     "Restore `learn` from the checkpoint at `path` (checked first; nothing changes on error); returns the saved epoch."
     state = _read_checkpoint(path)
@@ -477,11 +480,11 @@ def load_checkpoint(learn, path) -> int:
     if state["grad_scaler"] is not None and learn.grad_scaler is not None: learn.grad_scaler.load_state_dict(state["grad_scaler"])
     for cb in learn.cbs:
         if hasattr(cb, "load_state_dict") and type(cb).__name__ in state["callbacks"]: cb.load_state_dict(state["callbacks"][type(cb).__name__])
-    _set_rng_state(state["rng"])
+    set_rng_state(state["rng"])
     learn.epoch, learn.train_iter = state["epoch"], state["train_iter"]
     return state["epoch"]
 
-# %% ../nbs/02_learner.ipynb #87ae2883
+# %% ../nbs/02_learner.ipynb #6f94bd0c
 @patch
 def save(self:Learner, path):
     "Save a checkpoint of this learner (see `save_checkpoint`)."
@@ -492,7 +495,7 @@ def load(self:Learner, path):
     "Load a checkpoint into this learner (see `load_checkpoint`); returns self."
     load_checkpoint(self, path); return self
 
-# %% ../nbs/02_learner.ipynb #f6fa6964
+# %% ../nbs/02_learner.ipynb #28ef6122
 class CheckpointCB(Callback):
     "Save a checkpoint to `path` (which may contain `{epoch}`) every `every` epochs and at the last epoch."
     order = 70
@@ -501,7 +504,7 @@ class CheckpointCB(Callback):
         if ((learn.epoch + 1) % self.every == 0 or learn.epoch == learn.n_epochs - 1) and is_rank0():
             save_checkpoint(learn, self.path.format(epoch=learn.epoch))
 
-# %% ../nbs/02_learner.ipynb #5984d213
+# %% ../nbs/02_learner.ipynb #9d23a58b
 @patch
 def get_preds(self:Learner, dl=None):
     "Predictions and targets over `dl` (default: the validation loader), without gradients."

@@ -7,14 +7,14 @@ __all__ = ['exp_lr', 'debiased_ema', 'lr_min_div10', 'lr_minimum', 'lr_steep', '
            'restore', 'preserved', 'SuggestedLRs', 'suggest_lrs', 'LRFindResult', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_lr_finder.ipynb #46091826
-import copy, math, random
+import copy, math
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 import numpy as np
 import torch
 from .core import patch
-from .learner import Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB
+from .learner import Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB, get_rng_state, set_rng_state
 
 # %% ../nbs/06_lr_finder.ipynb #4b68fb1a
 def exp_lr(i:int, # Batch index, 0 to n-1
@@ -37,7 +37,7 @@ def debiased_ema(values, # A sequence of numbers (losses)
 # %% ../nbs/06_lr_finder.ipynb #1a3f5d61
 def lr_min_div10(lrs, losses):
     "The LR at the lowest loss, divided by 10."
-    return float(lrs[int(np.argmin(losses))]) / 10
+    return lr_minimum(lrs, losses) / 10
 
 def lr_minimum(lrs, losses):
     "The LR at the lowest loss."
@@ -101,13 +101,10 @@ def _loader_generators(learn):
 
 def _rng_states(learn):
     "Every random state a later fit draws from: Python, NumPy, torch (CPU and CUDA) and the data loaders' generators."
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            "loaders": [(g, g.get_state()) for g in _loader_generators(learn)]}
+    return {"global": get_rng_state(), "loaders": [(g, g.get_state()) for g in _loader_generators(learn)]}
 
 def _set_rng_states(s):
-    random.setstate(s["python"]); np.random.set_state(s["numpy"]); torch.set_rng_state(s["torch"])
-    if s["cuda"] is not None: torch.cuda.set_rng_state_all(s["cuda"])
+    set_rng_state(s["global"])
     for g, state in s["loaders"]: g.set_state(state)
 
 # %% ../nbs/06_lr_finder.ipynb #14421506
