@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['VERDICTS', 'VERDICT_MIME', 'set_seed', 'default_device', 'to_device', 'to_cpu', 'setup_cpu', 'machine_info',
-           'cpu_features', 'machine_summary', 'Timer', 'patch', 'subplots', 'show_image', 'show_images', 'Table',
-           'VerdictBox']
+           'cpu_features', 'machine_summary', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images',
+           'Table', 'VerdictBox']
 
 # %% ../nbs/00_core.ipynb #6ed6d0a3
-import html, os, platform, random, time
+import html, importlib, os, platform, random, time
 import numpy as np
 import torch
 
@@ -128,6 +128,17 @@ class Timer:
     "Context manager that measures wall time in seconds (`.elapsed`)."
     def __enter__(self): self.start = time.perf_counter(); return self
     def __exit__(self, *exc): self.elapsed = time.perf_counter() - self.start
+
+# %% ../nbs/00_core.ipynb #b2eec70d
+def require(module:str, # The module to import, e.g. "sklearn.datasets"
+            extra:str, # The extra of coursecompanion that installs it, e.g. "data"
+            pip_name:str|None=None): # Its name on PyPI where it differs from the module's (e.g. "scikit-learn")
+    "Import `module`, or fail with a message naming the extra (and the package) that installs it."
+    try: return importlib.import_module(module)
+    except ImportError as e:
+        pkg = pip_name or module.split(".")[0]
+        raise ModuleNotFoundError(f"{module} is needed here: pip install 'coursecompanion[{extra}]' (or pip install {pkg})",
+                                  name=module) from e
 
 # %% ../nbs/00_core.ipynb #40e093f7
 def patch(f=None, *, as_prop:bool=False):
