@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['shard_loader', 'dist_info', 'init_distributed', 'DDPCB', 'free_port', 'rank_batch_size', 'mlp', 'train_fashion',
-           'ddp_main', 'run_torchrun']
+           'ddp_main', 'run_torchrun', 'allreduce_mean', 'train_sharded']
 
 # %% ../nbs/12_distributed.ipynb #e816fa3e
 import argparse, json, os, socket, subprocess, sys, time
@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler, RandomSampler, SequentialSampler, TensorDataset
@@ -192,3 +193,41 @@ def run_torchrun(args:list, # What follows `torchrun ...`: a script path or `-m 
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if r.returncode != 0: raise RuntimeError(f"torchrun failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")
     return r
+
+# %% ../nbs/12_distributed.ipynb #4d2ad5a4
+def allreduce_mean(shard_grads:list, # One list of gradient tensors per rank
+                   world_size:int):
+    "What DDP computes from the ranks' gradients: each scaled by `1/world_size` (into the bucket), then summed over ranks."
+    out = []
+    for gs in zip(*shard_grads):
+        acc = gs[0] * (1.0 / world_size)
+        for g in gs[1:]: acc = acc + g * (1.0 / world_size)
+        out.append(acc)
+    return out
+
+# %% ../nbs/12_distributed.ipynb #f2f11faa
+def _sharded_step(model, opt, batches, world_size):
+    "One optimiser step from a global batch given as the ranks' shards, each shard's gradient computed on its own."
+    grads = []
+    for xb, yb in batches:
+        model.zero_grad(set_to_none=True)
+        F.cross_entropy(model(xb), yb).backward()
+        grads.append([p.grad for p in model.parameters()])
+    for p, g in zip(model.parameters(), allreduce_mean(grads, world_size)): p.grad = g
+    opt.step()
+
+# %% ../nbs/12_distributed.ipynb #7c625e08
+def train_sharded(world_size:int=2, epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_000, lr:float=0.1,
+                  seed:int=42, momentum:float=0.0):
+    "Replay `train_fashion` on `world_size` ranks in one process: the ranks' shards, DDP's averaging; returns the model."
+    rank_bs = rank_batch_size(bs, world_size)
+    t = fashion_dls(n_train=n_train, n_valid=n_valid, bs=rank_bs, flatten=True, seed=0).train
+    shards = [DataLoader(t.x, t.y, bs=rank_bs, shuffle=t.shuffle, seed=t.seed, drop_last=t.drop_last).shard(r, world_size)
+              for r in range(world_size)]
+    set_seed(seed)
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    for epoch in range(epochs):
+        for s in shards: s.set_epoch(epoch)
+        for batches in zip(*shards): _sharded_step(model, opt, batches, world_size)
+    return model
