@@ -25,7 +25,7 @@ def test_two_processes_match_their_replay_bitwise(replay, loader, tmp_path):
     t0 = time.perf_counter()
     run_torchrun(["-m", "coursecompanion.distributed", "--epochs", ARGS["epochs"], "--bs", ARGS["bs"], "--n-train", ARGS["n_train"],
                   "--n-valid", ARGS["n_valid"], "--loader", loader, "--threads", 1,
-                  "--checkpoint", tmp_path/"rank{rank}.pth", "--json", tmp_path/"summary.json"], nproc=2, timeout=60)
+                  "--checkpoint", tmp_path/"rank{rank}.pth", "--json", tmp_path/"summary.json"], nproc=2, timeout=600)
     print(f"2-process run ({loader} loader): {time.perf_counter() - t0:.1f} s")
     assert sorted(p.name for p in tmp_path.glob("*.pth")) == ["rank0.pth"]   # rank 1 never wrote its checkpoint
     w2 = torch.load(tmp_path/"rank0.pth", weights_only=True)["model"]

