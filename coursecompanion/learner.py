@@ -4,20 +4,20 @@
 
 # %% auto #0
 __all__ = ['EVENTS', 'CHECKPOINT_FORMAT', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError',
-           'NonFiniteLossError', 'Callback', 'check_callback', 'Learner', 'check_batch', 'DeviceCB', 'NonFiniteCB',
-           'Recorder', 'accuracy', 'MetricsCB', 'is_rank0', 'unwrap_model', 'format_epoch', 'ProgressCB',
-           'EarlyStoppingCB', 'CheckpointError', 'get_rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
-           'CheckpointCB']
+           'NonFiniteLossError', 'Callback', 'check_callback', 'check_lr', 'set_lr', 'Learner', 'check_batch',
+           'DeviceCB', 'NonFiniteCB', 'Recorder', 'accuracy', 'MetricsCB', 'is_rank0', 'unwrap_model', 'format_epoch',
+           'ProgressCB', 'EarlyStoppingCB', 'CheckpointError', 'get_rng_state', 'set_rng_state', 'checkpoint_checksum',
+           'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'apply_checkpoint', 'CheckpointCB']
 
 # %% ../nbs/02_learner.ipynb #c562c72f
-import math, os, pickle, random, tempfile, time, warnings, zipfile
+import copy, hashlib, math, os, pickle, random, tempfile, time, warnings, zipfile
 from difflib import get_close_matches
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import default_device, to_device, patch
+from .core import default_device, to_device, to_cpu, patch
 from .data import DataLoader
 
 # %% ../nbs/02_learner.ipynb #cf0d7329
@@ -49,13 +49,27 @@ def check_callback(cb):
             raise ValueError(f"{type(cb).__name__}.{name} is not a Learner event{hint}")
 
 # %% ../nbs/02_learner.ipynb #b77715bb
+def check_lr(lr, name:str="lr") -> float:
+    "`lr` as a float, or a ValueError unless it is a finite number above 0."
+    try: v = float(lr)
+    except (TypeError, ValueError): raise ValueError(f"{name} must be a number, got {lr!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a finite number above 0, got {lr!r}" + (" (lr 0 trains nothing: evaluate with "
+                         "fit(train=False) or get_preds)" if v == 0 else ""))
+    return lr
+
+def set_lr(opt, lr:float):
+    "Set the learning rate of every parameter group of `opt` to `lr`."
+    for g in opt.param_groups: g["lr"] = lr
+
 class Learner:
     "Train `model` on `dls` with `loss_func` and `opt_func`, calling `cbs` at every event."
     def __init__(self, model:nn.Module, dls, loss_func=F.cross_entropy, lr:float=1e-2, cbs=None,
                  opt_func=torch.optim.SGD, device=None, default_cbs:bool=True):
-        self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, lr, opt_func
+        self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, check_lr(lr), opt_func
         self.opt, self.grad_scaler, self.cbs, self._handlers = None, None, [], {}
         self.epoch, self.n_epochs, self.train_iter, self.training, self.epoch_log, self.recorder = 0, 0, 0, False, {}, None
+        self.train_epochs = 0  # training epochs over this learner's life: the shuffle order of the next one
         self.add_cbs([DeviceCB(device), NonFiniteCB(), Recorder()] if default_cbs else [])
         self.add_cbs(cbs or [])
 
@@ -114,7 +128,7 @@ def zero_grad(self:Learner):
     self.opt.zero_grad()
 
 # %% ../nbs/02_learner.ipynb #8e6e2a0b
-def check_batch(preds, targets, where:str="", all_targets=None):
+def check_batch(preds, targets, where:str="", all_targets=None, ignore_index:int=-100):
     "Raise a clear ValueError if model outputs `preds` and `targets` cannot be compared by a standard loss."
     if not (isinstance(preds, torch.Tensor) and isinstance(targets, torch.Tensor)): return
     shapes = f"model output {tuple(preds.shape)}, targets {tuple(targets.shape)} {str(targets.dtype).replace('torch.', '')}"
@@ -122,10 +136,11 @@ def check_batch(preds, targets, where:str="", all_targets=None):
         raise ValueError(f"{where}batch sizes differ: {shapes}")
     if not targets.is_floating_point() and preds.ndim == targets.ndim + 1:
         n_classes, ys = preds.shape[1], targets if all_targets is None else all_targets
-        lo, hi = int(ys.min()), int(ys.max())
+        ys = ys[ys != ignore_index]  # cross-entropy skips these
+        lo, hi = (int(ys.min()), int(ys.max())) if len(ys) else (0, 0)
         if lo < 0 or hi >= n_classes:
-            raise ValueError(f"{where}targets must be class indices in [0, {n_classes}) for a model with {n_classes} "
-                             f"outputs, but they range over [{lo}, {hi}] ({shapes})")
+            raise ValueError(f"{where}targets must be class indices in [0, {n_classes}) (or {ignore_index}, ignored) for a model "
+                             f"with {n_classes} outputs, but they range over [{lo}, {hi}] ({shapes})")
     elif targets.is_floating_point() and preds.shape != targets.shape and preds.numel() == targets.numel():
         raise ValueError(f"{where}shapes differ ({shapes}): a loss would broadcast them to a matrix; "
                          f"reshape one of them (e.g. preds.view(targets.shape))")
@@ -168,12 +183,14 @@ def _check_first_batch(self:Learner):
 
 # %% ../nbs/02_learner.ipynb #fa0d7121
 @patch
-def _do_phase(self:Learner, training:bool):
-    self.dl = self.dls.train if training else self.dls.valid
+def _do_phase(self:Learner, training:bool, dl=None):
+    self.dl = dl if dl is not None else self.dls.train if training else self.dls.valid
     if self.dl is None: return
     self.training = training; self.model.train(training)
-    if training and hasattr(self.dl, "set_epoch"): self.dl.set_epoch(self.epoch)
-    self.n_iter, event = len(self.dl), "train" if training else "validate"
+    if training:  # a new shuffle for every training epoch of this learner's life, replayed on resume
+        if hasattr(self.dl, "set_epoch"): self.dl.set_epoch(self.train_epochs)
+        self.train_epochs += 1
+    self.n_iter, event, self._check_next = len(self.dl), "train" if training else "validate", True
     self(f"before_{event}")
     with torch.set_grad_enabled(training):
         for self.iter, (self.xb, self.yb) in enumerate(self.dl): self._do_batch()
@@ -197,22 +214,47 @@ def create_opt(self:Learner, lr:float|None=None):
     return self.opt
 
 @patch
-def fit(self:Learner, n_epochs:int=1, lr:float|None=None, cbs=None, train:bool=True, valid:bool=True, resume_from=None):
-    "Train for `n_epochs` (counting from 0, or continuing after the epoch saved in checkpoint `resume_from`)."
-    cbs = list(cbs or []); self.add_cbs(cbs)
+def _fit_loop(self:Learner, start:int, train:bool, valid:bool):
+    "`before_fit`, the epochs, `after_fit`; an error in `after_fit` does not hide the one that ended the fit."
     try:
-        if self.opt is None: self.create_opt(lr)
-        elif lr is not None:
-            for g in self.opt.param_groups: g["lr"] = lr
+        self("before_fit")
+        for self.epoch in range(start, self.n_epochs): self._do_epoch(train, valid)
+    except CancelFitException: pass
+    except BaseException as e:
+        try: self("after_fit")
+        except Exception as e2:
+            if hasattr(e, "add_note"): e.add_note(f"after_fit then failed too: {type(e2).__name__}: {e2}")
+        raise
+    self("after_fit")
+
+# %% ../nbs/02_learner.ipynb #4b94cbe1
+def _check_fit_args(learn, n_epochs, lr, train):
+    if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
+        raise ValueError(f"n_epochs must be a whole number >= 1, got {n_epochs!r}")
+    if lr is not None: check_lr(lr)
+    if train and learn.dls.train is not None and len(learn.dls.train) == 0:
+        raise ValueError("the training loader yields no batches (is bs larger than the data, with drop_last?)")
+
+@patch
+def fit(self:Learner, n_epochs:int=1, lr:float|None=None, cbs=None, train:bool=True, valid:bool=True, resume_from=None):
+    "Train for `n_epochs` (counting from 0, or after the epoch saved in `resume_from`); `lr` holds for this fit only."
+    _check_fit_args(self, n_epochs, lr, train)
+    if self.opt is None: self.create_opt()
+    ckpt = None if resume_from is None else read_checkpoint(resume_from, self)  # every check before any change
+    if ckpt is not None and ckpt["epoch"] + 1 >= n_epochs:
+        raise ValueError(f"{resume_from} was saved after epoch {ckpt['epoch']} (counting from 0): fit({n_epochs}) "
+                         f"has no epoch left to train; ask for more epochs")
+    cbs, lrs = list(cbs or []), [g["lr"] for g in self.opt.param_groups]
+    self.add_cbs(cbs)
+    try:
         self.n_epochs, self.train_iter, start = n_epochs, 0, 0
-        if resume_from is not None: start = load_checkpoint(self, resume_from) + 1
-        self._check_next = True
-        try:
-            self("before_fit")
-            for self.epoch in range(start, n_epochs): self._do_epoch(train, valid)
-        except CancelFitException: pass
-        finally: self("after_fit")
-    finally: self.remove_cbs(cbs)
+        if ckpt is not None: start = apply_checkpoint(self, ckpt) + 1
+        if lr is not None: set_lr(self.opt, lr)
+        self._fit_loop(start, train, valid)
+    finally:
+        self.remove_cbs(cbs)
+        if lr is not None:
+            for g, v in zip(self.opt.param_groups, lrs): g["lr"] = v
     return self
 
 # %% ../nbs/02_learner.ipynb #cd67c62e
@@ -223,7 +265,7 @@ def _norm_device(d) -> torch.device:
 class DeviceCB(Callback):
     "Put the model, the optimiser state and the data on `device` (default: the best available)."
     order = -20
-    def __init__(self, device=None): self.device = device
+    def __init__(self, device=None): self.device, self.dev = device, None
     def before_fit(self, learn):
         self.dev = _norm_device(default_device() if self.device is None else self.device)
         learn.model.to(self.dev)
@@ -232,31 +274,49 @@ class DeviceCB(Callback):
                 if isinstance(v, torch.Tensor) and v.device != self.dev and v.ndim > 0: state[k] = v.to(self.dev)
         if hasattr(learn.dls, "to"): learn.dls.to(self.dev)
     def before_batch(self, learn):
-        xb, yb = learn.xb, learn.yb
-        if not (isinstance(xb, torch.Tensor) and xb.device == self.dev and isinstance(yb, torch.Tensor) and yb.device == self.dev):
-            learn.xb, learn.yb = to_device((xb, yb), self.dev)
+        xb, yb, dev = learn.xb, learn.yb, self.dev or next(learn.model.parameters()).device  # (outside a fit: get_preds)
+        if not (isinstance(xb, torch.Tensor) and xb.device == dev and isinstance(yb, torch.Tensor) and yb.device == dev):
+            learn.xb, learn.yb = to_device((xb, yb), dev)
 
 # %% ../nbs/02_learner.ipynb #3ca11197
+def _opt_state_copy(opt) -> dict:
+    "A copy of `opt.state` (tensors cloned), or None for an optimiser without one."
+    state = getattr(opt, "state", None)
+    if state is None: return None
+    return {p: {k: v.clone() if isinstance(v, torch.Tensor) else copy.copy(v) for k, v in s.items()} for p, s in state.items()}
+
 class NonFiniteCB(Callback):
-    "Stop with `NonFiniteLossError` when the loss is NaN or infinite, keeping the last weights that gave a finite loss."
+    "Stop with `NonFiniteLossError` when the loss is NaN or infinite, restoring the last weights that gave a finite loss."
     order = -10
-    def __init__(self, snapshot_every:int=10): self.every = snapshot_every
+    def __init__(self, snapshot_every:int=10): self.every, self.live, self.saved = snapshot_every, None, None
     def before_fit(self, learn):
         # detached aliases share storage with the weights, so copying needs no torch.no_grad() (which costs more than the copy)
         self.live = [t.detach() for t in (*learn.model.parameters(), *learn.model.buffers()) if t.is_floating_point()]
         self.saved = [t.clone() for t in self.live] if self.every else None
-        self.saved_at = learn.train_iter
-    def after_backward(self, learn):
+        self.saved_opt, self.saved_at = _opt_state_copy(learn.opt) if self.every else None, learn.train_iter
+    def after_backward(self, learn):  # the loss of these weights was finite: keep them (and the optimiser state)
         if self.every and learn.train_iter % self.every == 0:
-            torch._foreach_copy_(self.saved, self.live); self.saved_at = learn.train_iter
-    def after_loss(self, learn):
-        loss = learn.loss.item()
-        if math.isfinite(loss): return
-        bad = not all(bool(torch.isfinite(t).all()) for t in self.live)
-        if bad and self.saved is not None: torch._foreach_copy_(self.live, self.saved)
-        if bad: kept = f"restored the weights from before step {self.saved_at} of this fit" if self.saved is not None else "the weights are not finite (no copy was kept)"
-        else: kept = "kept the current (finite) weights; no step was taken"
-        raise NonFiniteLossError(f"loss is {loss} at {learn.where()}: training stopped; {kept}. Try a lower learning rate.")
+            torch._foreach_copy_(self.saved, self.live)
+            self.saved_opt, self.saved_at = _opt_state_copy(learn.opt), learn.train_iter
+
+# %% ../nbs/02_learner.ipynb #07943ebb
+@patch
+def after_loss(self:NonFiniteCB, learn):
+    "Raise on a non-finite loss, after putting back the last snapshot (weights and optimiser state)."
+    loss = learn.loss.item()
+    if math.isfinite(loss): return
+    if self.saved is not None:
+        torch._foreach_copy_(self.live, self.saved)
+        if self.saved_opt is not None: learn.opt.state.clear(); learn.opt.state.update(_opt_state_copy_of(self.saved_opt))
+        kept = (f"restored the weights from before step {self.saved_at} of this fit, and the optimiser state with them "
+                f"(their loss was finite)")
+    elif self.live is not None and not all(bool(torch.isfinite(t).all()) for t in self.live):
+        kept = "the weights are not finite (no copy was kept)"
+    else: kept = "kept the current weights (no copy was kept)"
+    raise NonFiniteLossError(f"loss is {loss} at {learn.where()}: training stopped; {kept}. Try a lower learning rate.")
+
+def _opt_state_copy_of(saved:dict) -> dict:
+    return {p: {k: v.clone() if isinstance(v, torch.Tensor) else copy.copy(v) for k, v in s.items()} for p, s in saved.items()}
 
 # %% ../nbs/02_learner.ipynb #8bd98f1c
 class Recorder(Callback):
@@ -383,22 +443,39 @@ class EarlyStoppingCB(Callback):
     def __init__(self, monitor:str="valid_loss", patience:int=3, min_delta:float=0.0, mode:str="min", restore_best:bool=True):
         if mode not in ("min", "max"): raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.monitor, self.patience, self.min_delta, self.mode, self.restore_best = monitor, patience, min_delta, mode, restore_best
-    def before_fit(self, learn): self.best, self.best_epoch, self.wait, self.best_state = None, None, 0, None
+        self.loaded = False
+    def before_fit(self, learn):
+        if self.loaded: self.loaded = False  # resumed from a checkpoint: carry on from its state
+        else: self.best, self.best_epoch, self.wait, self.best_state = None, None, 0, None
     def _better(self, v): return self.best is None or (v < self.best - self.min_delta if self.mode == "min" else v > self.best + self.min_delta)
-    def after_epoch(self, learn):
-        if self.monitor not in learn.epoch_log:
-            raise KeyError(f"EarlyStoppingCB monitors {self.monitor!r}, but this epoch logged only {sorted(learn.epoch_log)}")
-        v = learn.epoch_log[self.monitor]
-        if self._better(v):
-            self.best, self.best_epoch, self.wait = v, learn.epoch, 0
-            if self.restore_best: self.best_state = {k: t.detach().clone() for k, t in unwrap_model(learn.model).state_dict().items()}
-        else:
-            self.wait += 1
-            if self.wait >= self.patience: raise CancelFitException()
-    def after_fit(self, learn):
-        if self.restore_best and self.best_state is not None: unwrap_model(learn.model).load_state_dict(self.best_state)
-    def state_dict(self): return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
-    def load_state_dict(self, d): self.best, self.best_epoch, self.wait = d["best"], d["best_epoch"], d["wait"]
+
+# %% ../nbs/02_learner.ipynb #07824bc3
+@patch
+def after_epoch(self:EarlyStoppingCB, learn):
+    if self.monitor not in learn.epoch_log:
+        raise KeyError(f"EarlyStoppingCB monitors {self.monitor!r}, but this epoch logged only {sorted(learn.epoch_log)}")
+    v = learn.epoch_log[self.monitor]
+    if self._better(v):
+        self.best, self.best_epoch, self.wait = v, learn.epoch, 0
+        if self.restore_best: self.best_state = {k: t.detach().clone() for k, t in unwrap_model(learn.model).state_dict().items()}
+    else:
+        self.wait += 1
+        if self.wait >= self.patience: raise CancelFitException()
+
+@patch
+def after_fit(self:EarlyStoppingCB, learn):
+    if self.restore_best and self.best_state is not None: unwrap_model(learn.model).load_state_dict(self.best_state)
+
+@patch
+def state_dict(self:EarlyStoppingCB):
+    "The best value, its epoch, the epochs waited and the best weights: saved in checkpoints."
+    return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "best_state": self.best_state}
+
+@patch
+def load_state_dict(self:EarlyStoppingCB, d:dict):
+    "Restore the state saved by `state_dict`; the next `before_fit` keeps it."
+    self.best, self.best_epoch, self.wait, self.best_state = d["best"], d["best_epoch"], d["wait"], d.get("best_state")
+    self.loaded = True
 
 # %% ../nbs/02_learner.ipynb #b1f50870
 CHECKPOINT_FORMAT = "coursecompanion.checkpoint"
@@ -420,14 +497,47 @@ def set_rng_state(s:dict):
     if s["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
 # %% ../nbs/02_learner.ipynb #3e480b32
+def _digest(obj, h):
+    "Feed `obj` (nested dicts, lists and tensors) into the hash `h`, in a fixed order."
+    if isinstance(obj, torch.Tensor):
+        t = obj.detach().cpu().contiguous().reshape(-1)
+        h.update(f"T{t.dtype}{tuple(obj.shape)}".encode()); h.update(t.view(torch.uint8).numpy().data)
+    elif isinstance(obj, dict):
+        for k in sorted(obj, key=repr): h.update(repr(k).encode()); _digest(obj[k], h)
+    elif isinstance(obj, (list, tuple)):
+        h.update(f"{type(obj).__name__}{len(obj)}".encode())
+        for v in obj: _digest(v, h)
+    else: h.update(repr(obj).encode())
+
+def checkpoint_checksum(state:dict) -> str:
+    "A BLAKE2 hash of everything in a checkpoint but its `checksum` entry: one flipped bit changes it."
+    h = hashlib.blake2b(digest_size=16); _digest({k: v for k, v in state.items() if k != "checksum"}, h)
+    return h.hexdigest()
+
+# %% ../nbs/02_learner.ipynb #ded2b04f
+def _loader_generator_states(dls) -> list:
+    "The state of each loader's own `torch.Generator` (None where it has none): it decides the next shuffles."
+    gens = [getattr(getattr(dls, name, None), "generator", None) for name in ("train", "valid")]
+    return [g.get_state() if isinstance(g, torch.Generator) else None for g in gens]
+
 def save_checkpoint(learn, path) -> Path:
-    "Save everything needed to resume `learn` to `path`, atomically."
+    "Save everything needed to resume `learn` to `path`, atomically, with a checksum."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    state = {"format": CHECKPOINT_FORMAT, "version": 1, "epoch": learn.epoch, "train_iter": learn.train_iter,
-             "model": unwrap_model(learn.model).state_dict(), "opt": learn.opt.state_dict() if learn.opt else None,
+    state = {"format": CHECKPOINT_FORMAT, "version": 2, "epoch": learn.epoch, "train_iter": learn.train_iter,
+             "train_epochs": learn.train_epochs, "model": unwrap_model(learn.model).state_dict(),
+             "opt": learn.opt.state_dict() if learn.opt else None, "opt_type": type(learn.opt).__name__ if learn.opt else None,
              "stats": dict(getattr(learn.dls, "stats", {}) or {}), "rng": get_rng_state(),
+             "loader_rng": _loader_generator_states(learn.dls),
              "grad_scaler": learn.grad_scaler.state_dict() if learn.grad_scaler is not None else None,
              "callbacks": {type(cb).__name__: cb.state_dict() for cb in learn.cbs if hasattr(cb, "state_dict")}}
+    state["checksum"] = checkpoint_checksum(state)
+    _write_atomically(state, path)
+    return path
+
+# %% ../nbs/02_learner.ipynb #a21b4e0b
+def _write_atomically(state, path:Path):
+    "Write to a temporary file, then rename it over `path`; temporaries a killed save left behind are removed first."
+    for old in path.parent.glob(f".{path.name}.*.tmp"): old.unlink(missing_ok=True)  # one writer per path (rank 0)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -436,21 +546,26 @@ def save_checkpoint(learn, path) -> Path:
     except BaseException:
         if os.path.exists(tmp): os.unlink(tmp)
         raise
-    return path
 
 # %% ../nbs/02_learner.ipynb #1545c302
+_CHECKPOINT_KEYS = ("epoch", "train_iter", "model", "opt", "stats", "rng", "grad_scaler", "callbacks")
+
 def _read_checkpoint(path) -> dict:
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
     try: state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         raise CheckpointError(f"{path} holds Python objects other than tensors; refusing to unpickle it (it could run code): {e}") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
+    except Exception as e:  # a text file, a truncated zip, another format: each fails in its own way
         raise CheckpointError(f"{path} could not be read: it is truncated or not a PyTorch file ({type(e).__name__}: {e})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        keys = sorted(state)[:5] if isinstance(state, dict) else type(state).__name__
+        keys = sorted(state, key=str)[:5] if isinstance(state, dict) else type(state).__name__
         raise CheckpointError(f"{path} is not a coursecompanion checkpoint (found {keys}); a bare state_dict loads with "
                               f"model.load_state_dict(torch.load(path, weights_only=True))")
+    missing = [k for k in _CHECKPOINT_KEYS if k not in state]
+    if missing: raise CheckpointError(f"{path} is a damaged checkpoint: it lacks {missing}")
+    if state.get("version", 1) >= 2 and state.get("checksum") != checkpoint_checksum(state):
+        raise CheckpointError(f"{path} is corrupted: its contents do not match the checksum written with them")
     return state
 
 # %% ../nbs/02_learner.ipynb #6d396e8a
@@ -461,27 +576,58 @@ def _check_fits(state, learn, path):
              for k, v in own.items() if k in state["model"] and state["model"][k].shape != v.shape]
     if missing or unexpected or wrong:
         raise CheckpointError(f"{path} does not fit this model: missing {missing[:5]}, unexpected {unexpected[:5]}, shapes {wrong[:5]}")
-    if state["opt"] is not None and learn.opt is not None:
-        n_ck, n_own = [len(g["params"]) for g in state["opt"]["param_groups"]], [len(g["params"]) for g in learn.opt.param_groups]
-        if n_ck != n_own:
-            raise CheckpointError(f"{path}: optimiser parameter groups hold {n_ck} tensors but this learner's hold {n_own}")
+    if state["opt"] is not None and learn.opt is not None: _check_opt_fits(state, learn.opt, path)
+
+# %% ../nbs/02_learner.ipynb #fb0660b1
+def _check_opt_fits(state, opt, path):
+    saved, own = state.get("opt_type"), type(opt).__name__
+    if saved is not None and saved != own:
+        raise CheckpointError(f"{path} holds the state of a {saved} optimiser, but this learner's is {own}: "
+                              f"build the learner with the same opt_func, or load the weights alone")
+    ck, ours = state["opt"]["param_groups"], opt.param_groups
+    n_ck, n_own = [len(g["params"]) for g in ck], [len(g["params"]) for g in ours]
+    if n_ck != n_own:
+        raise CheckpointError(f"{path}: optimiser parameter groups hold {n_ck} tensors but this learner's hold {n_own}")
+    lacking = sorted({k for g in ours for k in g if k != "params"} - {k for g in ck for k in g})
+    if lacking:
+        raise CheckpointError(f"{path}: the saved optimiser has no {lacking} settings, which this learner's {own} needs: "
+                              f"it was saved with another optimiser")
 
 # %% ../nbs/02_learner.ipynb #3237da4a
+def read_checkpoint(path, learn=None) -> dict:
+    "Read the checkpoint at `path` and check it (format, checksum, and that it fits `learn` if given), changing nothing."
+    state = _read_checkpoint(path)
+    if learn is not None:
+        if learn.opt is None: learn.create_opt()
+        _check_fits(state, learn, path)
+        own_stats = dict(getattr(learn.dls, "stats", {}) or {})
+        if own_stats and state["stats"] and own_stats != state["stats"]:
+            warnings.warn(f"{path} was trained on data normalised with {state['stats']}, but these DataLoaders use {own_stats}")
+    return state
+
 def load_checkpoint(learn, path) -> int:
     "Restore `learn` from the checkpoint at `path` (checked first; nothing changes on error); returns the saved epoch."
-    state = _read_checkpoint(path)
-    if learn.opt is None: learn.create_opt()
-    _check_fits(state, learn, path)
-    own_stats = dict(getattr(learn.dls, "stats", {}) or {})
-    if own_stats and state["stats"] and own_stats != state["stats"]:
-        warnings.warn(f"{path} was trained on data normalised with {state['stats']}, but these DataLoaders use {own_stats}")
-    unwrap_model(learn.model).load_state_dict(state["model"])
-    if state["opt"] is not None: learn.opt.load_state_dict(state["opt"])
-    if state["grad_scaler"] is not None and learn.grad_scaler is not None: learn.grad_scaler.load_state_dict(state["grad_scaler"])
-    for cb in learn.cbs:
-        if hasattr(cb, "load_state_dict") and type(cb).__name__ in state["callbacks"]: cb.load_state_dict(state["callbacks"][type(cb).__name__])
+    return apply_checkpoint(learn, read_checkpoint(path, learn))
+
+# %% ../nbs/02_learner.ipynb #d85e5547
+def apply_checkpoint(learn, state:dict) -> int:
+    "Put a checkpoint checked by `read_checkpoint` into `learn` (model and optimiser rolled back on error); the saved epoch."
+    model = unwrap_model(learn.model)
+    backup = {k: v.detach().clone() for k, v in model.state_dict().items()}, copy.deepcopy(learn.opt.state_dict())
+    try:
+        model.load_state_dict(state["model"])
+        if state["opt"] is not None: learn.opt.load_state_dict(state["opt"])
+        if state["grad_scaler"] is not None and learn.grad_scaler is not None: learn.grad_scaler.load_state_dict(state["grad_scaler"])
+        for cb in learn.cbs:
+            if hasattr(cb, "load_state_dict") and type(cb).__name__ in state["callbacks"]: cb.load_state_dict(state["callbacks"][type(cb).__name__])
+    except BaseException:
+        model.load_state_dict(backup[0]); learn.opt.load_state_dict(backup[1]); raise
     set_rng_state(state["rng"])
+    gens = [getattr(getattr(learn.dls, name, None), "generator", None) for name in ("train", "valid")]
+    for g, s in zip(gens, state.get("loader_rng", [])):
+        if isinstance(g, torch.Generator) and s is not None: g.set_state(s)
     learn.epoch, learn.train_iter = state["epoch"], state["train_iter"]
+    learn.train_epochs = state.get("train_epochs", state["epoch"] + 1)
     return state["epoch"]
 
 # %% ../nbs/02_learner.ipynb #6f94bd0c
@@ -505,12 +651,22 @@ class CheckpointCB(Callback):
             save_checkpoint(learn, self.path.format(epoch=learn.epoch))
 
 # %% ../nbs/02_learner.ipynb #9d23a58b
+class _GatherPredsCB(Callback):
+    order = 100
+    def __init__(self): self.preds, self.targs = [], []
+    def after_batch(self, learn):
+        if not learn.training and learn.preds is not None:
+            self.preds.append(to_cpu(learn.preds).float()); self.targs.append(to_cpu(learn.yb))
+
 @patch
 def get_preds(self:Learner, dl=None):
-    "Predictions and targets over `dl` (default: the validation loader), without gradients."
-    dl = self.dls.valid if dl is None else dl
-    dev = next(self.model.parameters()).device
-    self.model.eval(); preds, targs = [], []
-    with torch.no_grad():
-        for xb, yb in dl: preds.append(self.model(to_device(xb, dev)).float().cpu()); targs.append(yb.cpu())
-    return torch.cat(preds), torch.cat(targs)
+    "Predictions and targets over `dl` (default: the validation loader): a validation pass, through `predict` and the callbacks."
+    gather, modes, log = _GatherPredsCB(), [(m, m.training) for m in self.model.modules()], self.epoch_log
+    self.add_cbs([gather])
+    try:
+        self.epoch_log = {}
+        self._do_phase(False, self.dls.valid if dl is None else dl)
+    finally:
+        self.remove_cbs([gather]); self.epoch_log = log
+        for m, training in modes: m.training = training
+    return torch.cat(gather.preds), torch.cat(gather.targs)

@@ -74,15 +74,26 @@ class LRFinderCB(Callback):
         if not 0 < start_lr < end_lr: raise ValueError(f"need 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
         if num_it < 2: raise ValueError(f"num_it must be at least 2, got {num_it}")
         self.start_lr, self.end_lr, self.num_it, self.beta, self.stop_div = start_lr, end_lr, num_it, beta, stop_div
-    def before_fit(self, learn): self.lrs, self.raw_losses, self.losses, self.avg, self.best = [], [], [], 0., math.inf
+    def before_fit(self, learn):
+        self.lrs, self.raw_losses, self.losses, self.avg, self.best = [], [], [], 0., math.inf
+        base = [g["lr"] for g in learn.opt.param_groups]  # groups keep their ratios to the last (the head's) LR
+        self.ratios = [b / base[-1] if base[-1] > 0 else 1. for b in base]
 
 # %% ../nbs/06_lr_finder.ipynb #d54c227f
 @patch
 def before_batch(self:LRFinderCB, learn):
-    "Set this batch's LR in every parameter group."
+    "Set this batch's LR in the last parameter group, and in the others in the same ratio as before the test."
     lr = exp_lr(len(self.lrs), self.num_it, self.start_lr, self.end_lr)
-    for g in learn.opt.param_groups: g["lr"] = lr
+    self.set_lrs = [lr * r for r in self.ratios]
+    for g, v in zip(learn.opt.param_groups, self.set_lrs): g["lr"] = v
     self.lrs.append(lr)
+
+@patch
+def after_backward(self:LRFinderCB, learn):
+    "Refuse to go on if another callback changed the LR this test set (the curve would be against the wrong LRs)."
+    if [g["lr"] for g in learn.opt.param_groups] != self.set_lrs:
+        raise RuntimeError("another callback changed the learning rate during the range test; give it the class attribute "
+                           "`sets_hypers = True` so that lr_find leaves it out")
 
 @patch
 def after_loss(self:LRFinderCB, learn):
@@ -186,10 +197,11 @@ _NOT_IN_RANGE_TEST = (CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB)  # w
 
 def lr_find(learn:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, beta:float=0.9, stop_div:float=4.,
             show_plot:bool=False) -> LRFindResult:
-    "LR range test on `learn` (left bitwise as it was): the curve and the suggested LRs."
+    "LR range test on `learn` (left bitwise as it was, schedulers left out): the curve and the suggested LRs."
     cb = LRFinderCB(start_lr, end_lr, num_it, beta, stop_div)
     with preserved(learn):
-        learn.remove_cbs([c for c in learn.cbs if isinstance(c, _NOT_IN_RANGE_TEST)])
+        learn.remove_cbs([c for c in learn.cbs if isinstance(c, _NOT_IN_RANGE_TEST) or getattr(c, "sets_hypers", False)])
+        if len(learn.dls.train) == 0: raise ValueError("the training loader yields no batches: nothing to run a range test on")
         learn.fit(math.ceil(num_it / len(learn.dls.train)), cbs=[cb], valid=False)
     if len(cb.losses) < 5:
         raise ValueError(f"the range test stopped after {len(cb.losses)} batches (lr {cb.lrs[-1] if cb.lrs else start_lr:.3g}): "

@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['cos_interp', 'one_cycle_lr', 'one_cycle_mom', 'cycle_pos', 'one_cycle_schedule', 'plot_one_cycle', 'set_hyper',
-           'OneCycleCB', 'fit_one_cycle', 'perturbed_loss_increase']
+           'has_momentum', 'OneCycleCB', 'fit_one_cycle', 'perturbed_loss_increase']
 
 # %% ../nbs/07_one_cycle.ipynb #e370813e
 import math
 import torch
-from .learner import Learner, Callback
+from .learner import Learner, Callback, check_lr
 
 # %% ../nbs/07_one_cycle.ipynb #f033ef50
 def cos_interp(start:float, # Value at pct=0
@@ -78,23 +78,29 @@ def set_hyper(opt, name:str, value:float):
                              f"pass moms=None to leave momentum alone")
 
 # %% ../nbs/07_one_cycle.ipynb #9f0f5b60
+def has_momentum(opt) -> bool:
+    "True if every parameter group of `opt` uses momentum: Adam's `betas`, or a `momentum` above 0."
+    return all("betas" in g or g.get("momentum", 0) > 0 for g in opt.param_groups)
+
 class OneCycleCB(Callback):
-    "Set each training batch's LR (and momentum) from the 1cycle schedule at `learn.train_iter`."
-    order = -5  # before the recorder (which logs the LR) and any callback that reads the LR
+    "Set each training batch's LR (and momentum, if the optimiser uses any) from the 1cycle schedule at `learn.train_iter`."
+    order, sets_hypers = -5, True  # before the recorder (which logs the LR); lr_find leaves it out
     def __init__(self, lr_max:float, div:float=25., div_final:float=1e5, pct_start:float=0.25, moms=(0.95, 0.85, 0.95)):
         _check_pct_start(pct_start)
-        self.lr_max, self.div, self.div_final, self.pct_start, self.moms = lr_max, div, div_final, pct_start, moms
-    def before_fit(self, learn): self.total = learn.n_epochs * len(learn.dls.train)
+        self.lr_max, self.div, self.div_final, self.pct_start, self.moms = check_lr(lr_max, "lr_max"), div, div_final, pct_start, moms
+    def before_fit(self, learn):  # as fastai: plain SGD (momentum 0) or Adagrad keeps its momentum-free update
+        self.total, self.cycle_mom = learn.n_epochs * len(learn.dls.train), self.moms is not None and has_momentum(learn.opt)
     def before_batch(self, learn):
         if not learn.training: return
         pos = cycle_pos(learn.train_iter, self.total)
         set_hyper(learn.opt, "lr", one_cycle_lr(pos, self.lr_max, self.div, self.div_final, self.pct_start))
-        if self.moms is not None: set_hyper(learn.opt, "mom", one_cycle_mom(pos, self.moms, self.pct_start))
+        if self.cycle_mom: set_hyper(learn.opt, "mom", one_cycle_mom(pos, self.moms, self.pct_start))
 
 # %% ../nbs/07_one_cycle.ipynb #5d570f04
 def fit_one_cycle(learn:Learner, n_epochs:int, lr_max:float|None=None, div:float=25., div_final:float=1e5,
                   pct_start:float=0.25, moms=(0.95, 0.85, 0.95), cbs=None, **kwargs):
-    "Train `learn` for `n_epochs` with the 1cycle policy (peak LR `lr_max`, default `learn.lr`); `kwargs` go to `fit`."
+    "Train `learn` with the 1cycle policy (peak LR `lr_max`, default `learn.lr`); momentum cycles only if the optimiser uses it."
+    # `kwargs` go to `fit`; momentum-free SGD or Adagrad keeps its plain update (as in fastai), see `has_momentum`
     cb = OneCycleCB(learn.lr if lr_max is None else lr_max, div, div_final, pct_start, moms)
     return learn.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from coursecompanion.learner import Callback, CancelFitException, CheckpointCB
 from coursecompanion.one_cycle import fit_one_cycle, one_cycle_schedule, perturbed_loss_increase, set_hyper
 from test_lr_finder import tiny_learner, same, state
@@ -28,7 +28,8 @@ def test_resume_mid_cycle_is_bitwise_uninterrupted(tmp_path_factory, n_epochs, d
 def test_fit_one_cycle_sets_the_schedule():
     learn = tiny_learner("sgd_mom"); learn.fit_one_cycle(2, 0.05, moms=(0.9, 0.8, 0.9))
     lrs, moms = one_cycle_schedule(2 * len(learn.dls.train), 0.05, moms=(0.9, 0.8, 0.9))
-    assert learn.recorder.lrs == pytest.approx(lrs, abs=1e-15)
+    assert learn.recorder.lrs == pytest.approx(lrs, rel=1e-12, abs=0)  # relative: the last LRs are ~1e-7
+    assert learn.recorder.lrs[0] == pytest.approx(0.05 / 25, rel=1e-12) and learn.recorder.lrs[-1] == pytest.approx(0.05 / 1e5, rel=1e-12)
     assert learn.opt.param_groups[0]["momentum"] == pytest.approx(moms[-1])
 
 def test_set_hyper_names_the_problem():
@@ -43,3 +44,30 @@ def test_perturbed_loss_increase_leaves_the_model():
     small, big = (perturbed_loss_increase(learn.model, F.mse_loss, x, y, a, n_dirs=5) for a in (0.01, 0.5))
     assert 0 < big and small < big
     assert same(before, dict(learn.model.state_dict()))
+
+def torch_one_cycle(n, lr_max, div, div_final, pct_start, moms):
+    "torch.optim.lr_scheduler.OneCycleLR's LRs and momentums over `n` steps, with our parameters translated."
+    opt = torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=lr_max, momentum=0.9)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr_max, total_steps=n, pct_start=pct_start, div_factor=div,
+                                                final_div_factor=div_final / div, base_momentum=moms[1], max_momentum=moms[0])
+    lrs, mom = [], []
+    for _ in range(n):
+        lrs.append(opt.param_groups[0]["lr"]); mom.append(opt.param_groups[0]["momentum"]); opt.step(); sched.step()
+    return lrs, mom
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(10, 400), lr_max=st.floats(1e-4, 1.), div=st.floats(5, 100), div_final=st.floats(1e2, 1e6),
+       pct_start=st.floats(0.1, 0.9))
+def test_schedule_matches_torch_one_cycle_lr(n, lr_max, div, div_final, pct_start):
+    """Same start, same end (relative 1e-9), and between: torch ends the warm-up at step `pct_start*n - 1`, we at
+    position `pct_start` of `n - 1` steps, less than one step apart, so each of our values lies within the range of
+    torch's at the neighbouring steps."""
+    assume(pct_start * n >= 2 and (1 - pct_start) * n >= 2)  # torch needs two steps in each phase
+    moms, peak = (0.95, 0.85, 0.95), pct_start * n - 1  # torch's step at the peak LR (and lowest momentum)
+    ours = one_cycle_schedule(n, lr_max, div, div_final, pct_start, moms)
+    theirs = torch_one_cycle(n, lr_max, div, div_final, pct_start, moms)
+    for a, b, extreme in zip(ours, theirs, (lr_max, moms[1])):
+        assert a[0] == pytest.approx(b[0], rel=1e-9) and a[-1] == pytest.approx(b[-1], rel=1e-9)
+        for i in range(n):
+            near = b[max(i - 1, 0):i + 2] + ([extreme] if i - 1 <= peak <= i + 1 else [])
+            assert min(near) * (1 - 1e-9) <= a[i] <= max(near) * (1 + 1e-9), (i, a[i], near)
