@@ -1,5 +1,5 @@
 """The site's build scripts on small inputs: tools/run_lessons.py (execution) and tools/build_site.py (conversion)."""
-import importlib.util, subprocess, sys
+import importlib.util, re, subprocess, sys
 from pathlib import Path
 import nbformat
 from nbformat.v4 import new_notebook, new_code_cell, new_markdown_cell, new_raw_cell
@@ -96,3 +96,21 @@ def test_parts_and_search_words():
     from search_words import SearchEnglishWithNameParts
     words = SearchEnglishWithNameParts({}).split("fit_one_cycle and 1cycle")
     assert {"fit_one_cycle", "one", "cycle", "1cycle", "fit"} <= set(words)
+
+def test_one_execution_tests_like_nbdev_test(tmp_path):
+    "run_lessons.py is CI's notebook test: it passes and fails where nbdev_test does, and runs notebooks in parallel."
+    good = new_notebook(cells=[new_code_cell("import os\nassert os.environ.get('IN_TEST') == '1'"),
+                               new_code_cell("#| eval: false\nraise RuntimeError('skipped by both')"),
+                               new_code_cell("nbdev_export()")])
+    bad = new_notebook(cells=[new_code_cell("assert 1 + 1 == 3, 'arithmetic'")])
+    unrun = new_notebook(cells=[new_raw_cell("---\nskip_exec: true\n---"), new_code_cell("raise RuntimeError('not run')")])
+    for name, nb in [("01_good", good), ("02_bad", bad), ("03_unrun", unrun)]: nbformat.write(nb, tmp_path/f"{name}.ipynb")
+    for name, ok in [("01_good", True), ("02_bad", False), ("03_unrun", True)]:
+        nbdev = subprocess.run([str(Path(sys.executable).parent/"nbdev_test"), "--path", str(tmp_path/f"{name}.ipynb")], cwd=ROOT,
+                               capture_output=True, text=True, timeout=300)
+        assert (nbdev.returncode == 0) == ok, (name, nbdev.stdout, nbdev.stderr)
+    r = subprocess.run([sys.executable, str(ROOT/"tools"/"run_lessons.py"), "--jobs", "2", "--out", str(tmp_path/"out"),
+                        *(str(tmp_path/f"{n}.ipynb") for n in ["01_good", "02_bad", "03_unrun"])], capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "FAILED: 1 notebook(s): 02_bad.ipynb" in r.stderr, r.stderr
+    assert re.search(r"01_good\.ipynb +[\d.]+ s wall +[\d.]+ s CPU  ok, 2 cells skipped", r.stdout), r.stdout
+    assert "03_unrun.ipynb: not run (skip_exec: true)" in r.stdout and (tmp_path/"out"/"03_unrun.ipynb").exists()
