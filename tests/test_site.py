@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT/"_docs"
+SITE = Path(os.environ.get("CC_SITE") or ROOT/"_docs")  # CC_SITE: test a site built elsewhere
 SHOTS = SITE/"_screenshots"
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
