@@ -55,8 +55,8 @@
       const p = summary(htmlText, keywords, anchor);
       if (sec && p) setTimeout(() => {  // the caller appends `p` to its result right after this returns
         const link = p.parentNode && p.parentNode.querySelector("a");
-        if (!link || link.href.includes("#")) return;
-        link.href += "#" + sec.id;
+        if (!link || link.getAttribute("href").includes("#")) return;
+        link.setAttribute("href", link.getAttribute("href") + "#" + sec.id);
         const h = sec.querySelector("h1, h2, h3, h4");
         if (h) link.insertAdjacentText("beforeend", " › " + h.textContent.replace(/[#¶]\s*$/, "").trim());
         p.dataset.section = sec.id;
