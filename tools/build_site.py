@@ -303,6 +303,19 @@ def md_inline(txt:str) -> str:
     out = re.sub(r"`([^`]+)`", r'<code class="docutils literal notranslate"><span class="pre">\1</span></code>', out)
     return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", out)
 
+CHECKS = re.compile(r"^(test_\w+|assert_\w+|np\.testing\.\w+|torch\.testing\.\w+)$")
+
+def is_check_only(code:str) -> bool:
+    "True if `code` only checks (`assert`, `test_eq(...)`, ...): it teaches nothing a reader must see unfolded."
+    try: tree = ast.parse(code)
+    except SyntaxError: return False
+    def check(n):
+        if isinstance(n, ast.Assert): return True
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call):
+            return bool(CHECKS.match(ast.unparse(n.value.func)))
+        return False
+    return bool(tree.body) and all(check(n) for n in tree.body)
+
 def claims_links(md:str) -> str:
     "A mention of the course notes' file of claims (outside the project) becomes a link to the site's claims page."
     md = re.sub(r"\(?(claims? [\d, and]+?) in (?:\.\./shared/)?CLAIMS\.md\)?", lambda m: (
@@ -392,6 +405,7 @@ class Converter:
                     cells.append(nbformat.v4.new_markdown_cell(md)); continue
                 opts, cell.source = split_directives(cell.source)
                 tags = [t for (k, v), t in TAGS.items() if opts.get(k) == v]
+                if not cell.get("outputs") and is_check_only(cell.source): tags.append("hide-input")  # folded, one click away
                 if tags: cell.metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | set(tags))
                 widget_shown = False
                 for o in cell.get("outputs", []):
