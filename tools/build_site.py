@@ -31,7 +31,7 @@ VENDOR = {"mathjax": ("mathjax", "3.2.2", "es5", r"^(tex-(mml-)?(svg|chtml)\.js|
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 VERDICT_MIME = "application/vnd.coursecompanion.verdicts+json"  # coursecompanion.core.VERDICT_MIME: a lesson's VerdictBox
-MARKS = {"holds": "✅", "holds with a caveat": "⚠️", "does not hold here": "❌"}  # as coursecompanion.core shows them
+MARKS = claims.MARKS
 
 def settings() -> dict:
     cp = ConfigParser(delimiters=["="]); cp.read(root/"settings.ini", encoding="utf-8")
@@ -331,13 +331,18 @@ def figure_alt(src:str, heading:str|None, page:str) -> str:
     where = re.sub(r"[`*_]", "", heading or page)
     return f"Plot: {where} ({page})" if heading else f"Plot from {page}"
 
+def text_marks(txt:str) -> str:
+    "The verdict marks as text symbols that every font has (a browser without an emoji font shows boxes)."
+    for emoji, mark in {"✅": "✓", "⚠️": "⚠", "❌": "✗", "⏳": "…"}.items(): txt = txt.replace(emoji, mark)
+    return txt
+
 def verdict_box_html(v:dict) -> str:
     "The HTML of a VerdictBox from its data (`VERDICT_MIME`), as coursecompanion.core shows it."
     esc, rows = html.escape, []
     for c in v.get("claims", []):
         verdict = c.get("verdict") or "measured below"
         rows.append(f'<tr><td>{c["number"]}</td><td>{esc(c["claim"])}</td><td class="cc-verdict-{verdict.replace(" ", "-")}">'
-                    f'{MARKS.get(c.get("verdict"), "⏳")} <b>{esc(verdict)}</b></td><td>{esc(c.get("evidence") or "")}</td></tr>')
+                    f'{MARKS.get(c.get("verdict"), "…")} <b>{esc(verdict)}</b></td><td>{esc(c.get("evidence") or "")}</td></tr>')
     return (f'<div class="cc-verdict-box"><p><b>Verdicts</b> (measured on {esc(v.get("machine", ""))})</p>'
             f'<table class="cc-table"><thead><tr><th>#</th><th>claim</th><th>verdict</th><th>evidence</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
@@ -406,20 +411,25 @@ class Converter:
                 opts, cell.source = split_directives(cell.source)
                 tags = [t for (k, v), t in TAGS.items() if opts.get(k) == v]
                 if not cell.get("outputs") and is_check_only(cell.source): tags.append("hide-input")  # folded, one click away
-                if tags: cell.metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | set(tags))
                 widget_shown = False
                 for o in cell.get("outputs", []):
                     data = o.get("data", {})
                     if "text/markdown" in data: data["text/markdown"] = self.fix_links(data["text/markdown"])
                     if VERDICT_MIME in data:  # the box as the lesson left it (record() updated the shown copy)
                         fm["verdicts"] = data.pop(VERDICT_MIME)
-                        if box_at is None: box_at = len(cells)
+                        if box_at is None:
+                            box_at = len(cells)
+                            if first_section is None and "VerdictBox(" in cell.source:
+                                tags.append("hide-input")  # at the top: the box, with the code making it folded
+                    if "cc-verdict-box" in str(data.get("text/html", "")):  # marks every font has (emoji may be missing)
+                        data["text/html"] = text_marks(data["text/html"])
                     if any(k.startswith("image/") for k in data) and "image" not in cell.metadata.get("mystnb", {}):
                         cell.metadata.setdefault("mystnb", {})["image"] = {"alt": figure_alt(cell.source, heading, title)}
                     # A widget whose state was not stored would be an empty box: show its text instead.
                     view = data.get(WIDGET_VIEW)
                     if view is not None and view.get("model_id") not in state: del data[WIDGET_VIEW]
                     elif view is not None: widget_shown = True
+                if tags: cell.metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | set(tags))
                 if not cell.source.strip() and not cell.get("outputs"): continue
                 if str(cell.metadata.get("skipped", "")).startswith("#|"):  # a test flag such as slow or gpu
                     cells += [cell, nbformat.v4.new_markdown_cell(
