@@ -4,10 +4,16 @@
 Usage: python tools/build_site.py [--executed _executed] [--out _docs]
 
 1. nbdev processes the executed notebooks into `_proc/` (hidden cells dropped, exported names
-   rendered as API docs by `show_doc`, backticked names linked).
+   rendered as API docs by nbdev's `show_doc`, backticked names linked). `show_doc` renders with
+   `APIDoc` here: nbdev's names and source links with fastcore's docments, shown as a wrapped
+   signature (a class's from its `__init__`, `*` kept, annotations only where written), the
+   object's own docstring (never Python's "Call self as a function.") and a parameter table.
 2. A conversion step writes `_site_src/`: Quarto's `#|` cell options become Sphinx cell tags,
    the front matter becomes the page title, show_doc output becomes page sections, doc links
-   become relative, and the sidebar lists the lessons in course order, grouped by part.
+   become relative, and the sidebar lists the lessons, numbered, in course order, grouped by part.
+   Each lesson's verdict box (its `VERDICT_MIME` output, as measured) opens its page; the
+   "Claims and verdicts" page and the front page's lesson table are generated from those boxes
+   and tools/claims.py. Plots get alt text, static widgets a label, bare check cells are folded.
 3. Sphinx + myst-nb (no execution: the stored outputs are rendered) + sphinx-book-theme write the
    HTML, with MathJax 3 and the ipywidgets embedder vendored from the npm registry (no CDN).
 """

@@ -124,10 +124,15 @@ def _run_one(src:str, dest:str, timeout:int, flags:set[str]) -> dict:
 
 TIMES = ".times.json"  # the last run's wall time per notebook, beside the executed copies: longest start first
 
+HINT = root/"tools"/"lesson_times.json"  # committed: wall times of one run, for a fresh checkout's first run
+
 def order(nbs:list[Path], out:Path) -> list[Path]:
-    "Longest first (by the last run's time, else by size), so that parallel workers finish together."
-    try: last = json.loads((out/TIMES).read_text())
-    except (OSError, ValueError): last = {}
+    """Longest first, so that parallel workers finish together: by the last run's times, else by the committed
+    hint (tools/lesson_times.json), notebooks with no time first (new ones), by size."""
+    last = {}
+    for f in (HINT, out/TIMES):
+        try: last.update(json.loads(f.read_text()))
+        except (OSError, ValueError): pass
     return sorted(nbs, key=lambda f: (-last[f.name], 0) if f.name in last else (-1e9, -f.stat().st_size))
 
 def main():
