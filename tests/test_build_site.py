@@ -1,5 +1,5 @@
 """The site's build scripts on small inputs: tools/run_lessons.py (execution) and tools/build_site.py (conversion)."""
-import importlib.util, subprocess, sys
+import importlib.util, re, subprocess, sys
 from pathlib import Path
 import nbformat
 from nbformat.v4 import new_notebook, new_code_cell, new_markdown_cell, new_raw_cell
@@ -96,3 +96,91 @@ def test_parts_and_search_words():
     from search_words import SearchEnglishWithNameParts
     words = SearchEnglishWithNameParts({}).split("fit_one_cycle and 1cycle")
     assert {"fit_one_cycle", "one", "cycle", "1cycle", "fit"} <= set(words)
+
+def test_one_execution_tests_like_nbdev_test(tmp_path):
+    "run_lessons.py is CI's notebook test: it passes and fails where nbdev_test does, and runs notebooks in parallel."
+    good = new_notebook(cells=[new_code_cell("import os\nassert os.environ.get('IN_TEST') == '1'"),
+                               new_code_cell("#| eval: false\nraise RuntimeError('skipped by both')"),
+                               new_code_cell("nbdev_export()")])
+    bad = new_notebook(cells=[new_code_cell("assert 1 + 1 == 3, 'arithmetic'")])
+    unrun = new_notebook(cells=[new_raw_cell("---\nskip_exec: true\n---"), new_code_cell("raise RuntimeError('not run')")])
+    for name, nb in [("01_good", good), ("02_bad", bad), ("03_unrun", unrun)]: nbformat.write(nb, tmp_path/f"{name}.ipynb")
+    for name, ok in [("01_good", True), ("02_bad", False), ("03_unrun", True)]:
+        nbdev = subprocess.run([str(Path(sys.executable).parent/"nbdev_test"), "--path", str(tmp_path/f"{name}.ipynb")], cwd=ROOT,
+                               capture_output=True, text=True, timeout=300)
+        assert (nbdev.returncode == 0) == ok, (name, nbdev.stdout, nbdev.stderr)
+    r = subprocess.run([sys.executable, str(ROOT/"tools"/"run_lessons.py"), "--jobs", "2", "--out", str(tmp_path/"out"),
+                        *(str(tmp_path/f"{n}.ipynb") for n in ["01_good", "02_bad", "03_unrun"])], capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "FAILED: 1 notebook(s): 02_bad.ipynb" in r.stderr, r.stderr
+    assert re.search(r"01_good\.ipynb +[\d.]+ s wall +[\d.]+ s CPU  ok, 2 cells skipped", r.stdout), r.stdout
+    assert "03_unrun.ipynb: not run (skip_exec: true)" in r.stdout and (tmp_path/"out"/"03_unrun.ipynb").exists()
+
+def test_api_docs_like_show_doc():
+    "API entries: wrapped signature, own docstring, a parameter table from docments; `*` kept, no invented NoneType."
+    bs = load_tool("build_site")
+    class Base:
+        def __call__(self, x): return x
+        def __repr__(self): return "Base()"
+    class Thing(Base):
+        "A thing with a long signature."
+        def __init__(self, rows, # Rows to show
+                     columns:list|None=None, # Column order
+                     *, digits:int=4, fn=print, caption:str|None=None, another_long_parameter_name:float=1.5): pass
+    def patchy(f=None, *, as_prop:bool=False) -> int:
+        "Multiply slopes[j]*x by `a*b`."
+    md = bs.APIDoc(Thing, name="Thing")._repr_markdown_()
+    sig = md.split("```python\n")[1].split("\n```")[0]
+    assert sig.startswith("class Thing(rows, columns:list | None=None, *, digits:int=4, fn=print,")
+    assert max(map(len, sig.splitlines())) <= bs.SIG_WIDTH and "\n            caption" in sig  # wrapped, aligned
+    assert "NoneType" not in md and "self" not in sig and "cc-api-class" in md
+    assert "| `rows` |  |  | Rows to show |" in md and "| `columns` | `list \\| None` | `None` | Column order |" in md
+    assert "{.cc-docstring}\nA thing with a long signature." in md
+    call = bs.APIDoc(Thing.__call__, name="Thing.__call__")._repr_markdown_()
+    assert "Call self as a function" not in call and "cc-docstring" not in call and "Thing.__call__(x)" in call
+    assert "cc-docstring" not in bs.APIDoc(Thing.__repr__, name="Thing.__repr__")._repr_markdown_()
+    p = bs.APIDoc(patchy, name="patchy")._repr_markdown_()
+    assert "patchy(f=None, *, as_prop:bool=False) -> int" in p and "slopes[j]\\*x by `a*b`" in p
+    assert "| **returns** | `int` |" in p
+    err = bs.APIDoc(type("Oops", (ValueError,), {"__doc__": "Bad input."}), name="Oops")._repr_markdown_()
+    assert "class Oops(*args)" in err and "| `*args` |" in err
+
+def test_claims_page_and_lesson_table():
+    "The claims page: every claim, its lesson linked with its verdict, or 'lesson not written yet'."
+    claims = load_tool("claims")
+    box = {"lesson": "05_optimizers", "machine": "m", "claims": [
+        {"number": 3, "claim": "c", "verdict": "holds with a caveat", "evidence": "ratio 1.9 | 2.1"},
+        {"number": 0, "claim": "own", "verdict": "holds", "evidence": "x"}]}
+    lessons = [{"stem": "05_optimizers", "title": "Optimisers", "summary": "s", "href": "optimizers.ipynb", "box": box},
+               {"stem": "06_lr_finder", "title": "The LR finder", "summary": "t", "href": "lr_finder.ipynb", "box": None}]
+    page = claims.claims_page(lessons)
+    rows = {int(l.split("|")[1]): l for l in page.splitlines() if re.match(r"\| \d+ \|", l) and "](" not in l.split("|")[2]}
+    assert sorted(rows) == sorted(claims.CLAIMS)
+    assert "[Optimisers](optimizers.ipynb) | ⚠ holds with a caveat | ratio 1.9 \\| 2.1 |" in rows[3]
+    assert "[The LR finder](lr_finder.ipynb) | … not measured yet" in rows[4]
+    assert "lesson 04 | lesson not written yet" in rows[2]
+    table = claims.lessons_table(lessons)
+    assert "| 05 | [Optimisers](optimizers.ipynb) | s | ⚠ claim 3: holds with a caveat; ✓ own check: holds |" in table
+    assert "CLAIMS.md" not in page
+    bs = load_tool("build_site")
+    assert bs.claims_links("notes (claim 4 in CLAIMS.md) say") == "notes ([claim 4](claims.md)) say"
+    assert "CLAIMS.md" not in bs.claims_links("see ../shared/CLAIMS.md or [the list](CLAIMS.md)")
+    tree = bs.toctree([("05_optimizers", "optimizers")], {"optimizers": "Optimisers"}, first=["claims"])
+    assert ":caption: The course" in tree and "05 · Optimisers <optimizers>" in tree
+
+def test_verdict_box_moves_up_and_figures_get_alt():
+    "A lesson whose box comes after its first section gets the box, as measured, under its title; plots get alt text."
+    bs = load_tool("build_site")
+    box = {"lesson": "00_core", "machine": "m", "claims": [{"number": 0, "claim": "c", "verdict": "holds", "evidence": "e"}]}
+    nb = new_notebook(cells=[
+        new_markdown_cell("## First section"),
+        new_code_cell("fig, ax = plt.subplots()\nax.set_title('Loss against LR')", outputs=[nbformat.v4.new_output(
+            "display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]),
+        new_code_cell("box", outputs=[nbformat.v4.new_output("execute_result", data={
+            "text/html": "<div class='cc-verdict-box'></div>", "text/plain": "v", bs.VERDICT_MIME: box})]),
+        new_code_cell("test_eq(1, 1)")])
+    fm = bs.Converter({}).convert(nb, "00_core")
+    assert fm["verdicts"] == box and "cc-verdict-box" in nb.cells[1].outputs[0].data["text/html"]
+    assert nb.cells[1].metadata.tags == ["remove-input"] and nb.cells[2].source.startswith("## First")
+    assert nb.cells[3].metadata["mystnb"]["image"]["alt"] == "Plot: Loss against LR"
+    assert bs.VERDICT_MIME not in nb.cells[4].outputs[0].data
+    assert "hide-input" in nb.cells[5].metadata.tags  # a bare check, folded

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT/"_docs"
+SITE = Path(os.environ.get("CC_SITE") or ROOT/"_docs")  # CC_SITE: test a site built elsewhere
 SHOTS = SITE/"_screenshots"
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -118,6 +118,46 @@ WIDGETS = """async () => {
   return {views, rendered: areas.length, empty: areas.filter(a => a.getBoundingClientRect().height < 5).length};
 }"""
 
+# Runs in the page: what a reader at this width sees wrong.
+LAYOUT = r"""() => {
+  const main = document.querySelector('main article') || document.querySelector('main');
+  const right = main.getBoundingClientRect().right + 1;
+  const label = (el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' "' + (el.textContent || el.alt || '').trim().slice(0, 50) + '"';
+  const overflow = [];
+  for (const el of main.querySelectorAll('div.cell_output, div.cell_output pre, div.cell_input pre, div.cc-api pre, img, table, div.highlight pre')) {
+    if (el.closest('.pst-scrollable-table-container') && el.tagName === 'TABLE' && el.getBoundingClientRect().right <= right) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0) continue;
+    if (el.scrollWidth > el.clientWidth + 1 || r.right > right) overflow.push(label(el) + ` ${Math.round(el.scrollWidth)} px in ${Math.round(el.clientWidth)}`);
+  }
+  const badAlt = [...main.querySelectorAll('div.cell_output img')].map(i => i.alt || '')
+    .filter(a => !a.trim() || /\.(png|jpe?g|svg)$/i.test(a) || /^[0-9a-f]{16,}/.test(a));
+  const api = [...main.querySelectorAll('div.cc-api')].map(d => ({
+    name: (d.closest('section') && d.closest('section').querySelector('h1,h2,h3,h4,h5')) ? d.closest('section').querySelector('h1,h2,h3,h4,h5').textContent.replace(/#$/, '').trim() : '?',
+    cls: d.classList.contains('cc-api-class'), table: !!d.querySelector('table'),
+    doc: (d.querySelector('p.cc-docstring') || {}).textContent || '',
+    sig: (d.querySelector('pre') || {}).textContent || '', sigHTML: (d.querySelector('pre') || {}).innerHTML || ''}));
+  const box = document.querySelector('main div.cc-verdict-box');
+  const h2 = document.querySelector('main article section section > h2, main article section > h2');
+  const boxFirst = !box || !h2 || (box.compareDocumentPosition(h2) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+  return {overflow, badAlt, api, hasBox: !!box, boxFirst, width: main.getBoundingClientRect().width};
+}"""
+BUILTIN_DOCS = ("Call self as a function.", "Return repr(self).", "Implement iter(self).", "Return str(self).",
+                "Initialize self.  See help(type(self)) for accurate signature.", "Return hash(self).")
+
+def layout_problems(layout:dict) -> list[str]:
+    "What the LAYOUT script found wrong, as sentences."
+    out = [f"cut off or scrolling sideways at 1280 px: {o}" for o in layout["overflow"][:8]]
+    out += [f"a figure without alt text naming it: {a!r}" for a in layout["badAlt"][:5]]
+    for e in layout["api"]:
+        if e["cls"] and not e["table"]: out.append(f"API entry {e['name']}: a class without a parameter table")
+        if e["doc"].strip() in BUILTIN_DOCS: out.append(f"API entry {e['name']}: Python's builtin docstring {e['doc']!r}")
+        if "NoneType" in e["sig"]: out.append(f"API entry {e['name']}: an invented NoneType annotation in {e['sig']!r}")
+        if "&lt;a " in e["sigHTML"] or "<a " in e["sig"]: out.append(f"API entry {e['name']}: raw HTML in its signature")
+        if e["cls"] and "*args, **kwargs" in e["sig"] and not e["sig"].count("("): out.append(f"API entry {e['name']}: no real signature")
+    if layout["hasBox"] and not layout["boxFirst"]: out.append("the verdict box comes after the first section")
+    return out
+
 @cache
 def ids_in(path:str) -> frozenset:
     "The element ids of a page of the site, read from disk."
@@ -148,6 +188,7 @@ def test_page(visit, server, name):
     math = page.evaluate(WAIT_MATH)
     widgets = page.evaluate(WIDGETS)
     page.wait_for_load_state("networkidle")  # fonts and anything MathJax or the widgets fetched
+    layout = page.evaluate(LAYOUT)
     main_text = page.inner_text("main")
     directive_lines = [l for pre in page.eval_on_selector_all("main pre", "els => els.map(e => e.textContent)")
                        for l in pre.splitlines() if DIRECTIVE.match(l)]
@@ -160,6 +201,8 @@ def test_page(visit, server, name):
     if directive_lines: problems.append(f"raw #| directives shown: {directive_lines[:5]}")
     if "show_doc(" in main_text: problems.append("raw show_doc( call shown")
     problems += [f"broken link: {b}" for b in broken_links(page, server)]
+    problems += layout_problems(layout)
+    if "CLAIMS.md" in main_text: problems.append("mentions CLAIMS.md, a file outside the project")
     assert not problems, f"{name}:\n  " + "\n  ".join(problems)
 
 def test_some_page_has_math(visit):
@@ -178,33 +221,86 @@ def test_sidebar_in_course_order(visit):
     assert [c for c in captions if c.startswith(tuple(PARTS))] == [next(c for c in captions if c.startswith(p)) for p in expected_parts]
     hrefs = page.eval_on_selector_all(f"{nav} ul:not(.bd-sidenav__home-link) a.reference.internal", "els => els.map(e => e.getAttribute('href'))")
     expected = [page_of(nb) for nb in lesson_notebooks()]
-    assert [h for h in hrefs if h in expected] == expected, f"sidebar order {hrefs} != course order {expected}"
+    hrefs = [h for h in hrefs if h in expected]
+    assert hrefs == expected, f"sidebar order {hrefs} != course order {expected}"
     if not hrefs: pytest.skip("no lessons yet")
-    link = page.locator(f"{nav} ul:not(.bd-sidenav__home-link) a.reference.internal").first
+    link = page.locator(f"{nav} ul:not(.bd-sidenav__home-link) a.reference.internal[href='{hrefs[0]}']").first
     title = link.inner_text().strip()
+    number = re.match(r"\d+", lesson_notebooks()[0].name)[0]
+    assert title.startswith(f"{number} · "), f"the sidebar shows lesson numbers: {title!r}"
     link.click()
     page.wait_for_url(re.compile(re.escape(hrefs[0]) + "$"))
-    assert page.locator("article h1").first.inner_text().strip().rstrip("#").strip() == title
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS/"lesson.png"))
-    page.screenshot(path=str(SHOTS/"lesson-full.png"), full_page=True)
+    assert page.locator("article h1").first.inner_text().strip().rstrip("#").strip() == title.split(" · ", 1)[1]
     assert not visit.problems, visit.problems
 
-def test_front_page_screenshot(visit):
+def test_front_page_for_learners(visit):
+    "The front page says what the course is, where to start, and links every lesson with its verdicts, before the commands."
     page = visit.open("index.html")
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS/"front.png"))
     assert page.locator("article h1").count() == 1 and not visit.problems, visit.problems
+    text = page.inner_text("article")
+    assert "Start here" in text and text.index("Start here") < text.index("tools/test.sh"), "learners first, maintainers later"
+    table = page.locator("section#the-lessons table")
+    hrefs = table.evaluate("t => [...t.querySelectorAll('a')].map(a => a.getAttribute('href'))")
+    assert [h for h in hrefs if h in {page_of(nb) for nb in lesson_notebooks()}] == [page_of(nb) for nb in lesson_notebooks()], hrefs
+    assert page.locator("button.search-button-field:visible").count() == 1, "one search box"
+    assert not (SITE/"genindex.html").exists(), "no empty Index page"
+
+def test_claims_page(visit):
+    "Every claim of the course notes, with its lesson (linked), verdict and key figure; every lesson is linked."
+    sys.path.insert(0, str(ROOT/"tools"))
+    import claims
+    page = visit.open("claims.html")
+    rows = page.eval_on_selector_all("section#claims-and-verdicts > div table tbody tr, section#claims-and-verdicts > div.pst-scrollable-table-container table tbody tr",
+                                     "trs => trs.map(tr => [...tr.cells].map(c => c.innerText.trim()))")
+    numbers = sorted({int(r[0]) for r in rows if r and r[0].isdigit()})
+    assert numbers == sorted(claims.CLAIMS), numbers
+    links = set(page.eval_on_selector_all("article a[href]", "els => els.map(e => e.getAttribute('href').split('#')[0])"))
+    missing = [page_of(nb) for nb in lesson_notebooks() if page_of(nb) not in links]
+    assert not missing, f"lessons the claims page does not link: {missing}"
+    for n, (_, lessons) in claims.CLAIMS.items():
+        written = [nb for nb in lesson_notebooks() if int(re.match(r"\d+", nb.name)[0]) in lessons]
+        mine = [r for r in rows if r and r[0] == str(n)]
+        if not written: assert all("not written yet" in " ".join(r) for r in mine), (n, mine)
+    assert "CLAIMS.md" not in page.inner_text("main") and not visit.problems, visit.problems
+
+def screenshot_targets() -> list[tuple[str, str]]:
+    "(name, page#anchor) for the screenshots: the front page, a lesson, an API section and the claims page."
+    nbs = lesson_notebooks()
+    lesson = next((page_of(nb) for nb in nbs if nb.name.startswith("07")), page_of(nbs[-1]) if nbs else "index.html")
+    api = "learner.html#learner" if 'id="learner"' in ((SITE/"learner.html").read_text(encoding="utf-8") if (SITE/"learner.html").exists() else "") else None
+    for nb in ([] if api else nbs):
+        html_text = (SITE/page_of(nb)).read_text(encoding="utf-8") if (SITE/page_of(nb)).exists() else ""
+        m = re.search(r'<section id="([^"]+)">\s*<h\d>[^<]*<a class="headerlink"[^>]*>#</a></h\d>\s*<div class="cc-api cc-api-class', html_text)
+        if m: api = f"{page_of(nb)}#{m[1]}"; break
+    return [("front", "index.html"), ("lesson", lesson), ("api", api or "index.html"), ("claims", "claims.html")]
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshots(browser, server, width):
+    "Screenshots of what a reader sees, at a laptop's and a phone's width, into _docs/_screenshots/."
+    SHOTS.mkdir(exist_ok=True)
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = ctx.new_page()
+        for name, target in screenshot_targets():
+            page.goto(server + target, wait_until="load"); page.wait_for_load_state("networkidle")
+            page.evaluate(WAIT_MATH)
+            page.screenshot(path=str(SHOTS/f"{name}-{width}.png"))
+            assert (SHOTS/f"{name}-{width}.png").stat().st_size > 5000
+    finally: ctx.close()
 
 def search(visit, query:str) -> list[str]:
     "Search the site from the search box, as a reader does; return the result links."
     page = visit.open("index.html")
-    page.locator("button.search-button-field").first.click()
+    page.locator("button.search-button-field:visible").click()
     box = page.locator("#pst-search-dialog input[name=q]")
     box.fill(query); box.press("Enter")
     page.wait_for_url(re.compile(r"search\.html\?q="))
     page.wait_for_function("() => /Search finished|did not match/.test(document.querySelector('main').innerText)")
-    return page.eval_on_selector_all("ul.search li a", "els => els.map(e => e.getAttribute('href'))")
+    # each result's summary (and the section it links to) arrives once its page has been fetched
+    page.wait_for_function("() => [...document.querySelectorAll('ul.search li')].every(li => li.querySelector('p.context') || li.querySelector('span'))")
+    page.wait_for_timeout(100)
+    visit.snippets = page.eval_on_selector_all("ul.search li p.context", "els => els.map(e => e.textContent)")
+    return page.eval_on_selector_all("ul.search li > a", "els => els.map(e => e.getAttribute('href'))")
 
 def test_search_finds_a_lesson(visit):
     "Searching a word from a lesson's title lists that lesson (the index works offline)."
@@ -223,4 +319,22 @@ def test_search_one_cycle(visit):
     if not nbs: pytest.skip("no 1cycle lesson yet")
     results = search(visit, "one cycle")
     assert any(r.split("?")[0].split("#")[0] == page_of(nbs[0]) for r in results), f"search 'one cycle': {results}"
+    assert not visit.problems, visit.problems
+
+def test_search_weight_decay_finds_adamw(visit):
+    "Searching \"weight decay\" opens the AdamW section of the optimisers lesson, with snippets free of raw LaTeX."
+    nbs = [nb for nb in lesson_notebooks() if nb.name.startswith("05_")]
+    if not nbs: pytest.skip("no optimisers lesson yet")
+    results = search(visit, "weight decay")
+    assert any(r.startswith(page_of(nbs[0]) + "#") and "adamw" in r for r in results), f"search 'weight decay': {results}"
+    raw = [t for t in visit.snippets if re.search(r"\\\(|\\\)|\\[a-zA-Z]+\{|\\(beta|alpha|frac|text)\b", t)]
+    assert not raw, f"raw LaTeX in search snippets: {raw[:3]}"
+    assert not visit.problems, visit.problems
+
+def test_search_lr_finder_first(visit):
+    "Searching \"learning rate finder\" lists the LR finder lesson first."
+    nbs = [nb for nb in lesson_notebooks() if re.search(r"lr_finder", nb.stem)]
+    if not nbs: pytest.skip("no LR finder lesson yet")
+    results = search(visit, "learning rate finder")
+    assert results and results[0].split("#")[0] == page_of(nbs[0]), f"search 'learning rate finder': {results[:5]}"
     assert not visit.problems, visit.problems

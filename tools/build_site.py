@@ -4,10 +4,16 @@
 Usage: python tools/build_site.py [--executed _executed] [--out _docs]
 
 1. nbdev processes the executed notebooks into `_proc/` (hidden cells dropped, exported names
-   rendered as API docs by `show_doc`, backticked names linked).
+   rendered as API docs by nbdev's `show_doc`, backticked names linked). `show_doc` renders with
+   `APIDoc` here: nbdev's names and source links with fastcore's docments, shown as a wrapped
+   signature (a class's from its `__init__`, `*` kept, annotations only where written), the
+   object's own docstring (never Python's "Call self as a function.") and a parameter table.
 2. A conversion step writes `_site_src/`: Quarto's `#|` cell options become Sphinx cell tags,
    the front matter becomes the page title, show_doc output becomes page sections, doc links
-   become relative, and the sidebar lists the lessons in course order, grouped by part.
+   become relative, and the sidebar lists the lessons, numbered, in course order, grouped by part.
+   Each lesson's verdict box (its `VERDICT_MIME` output, as measured) opens its page; the
+   "Claims and verdicts" page and the front page's lesson table are generated from those boxes
+   and tools/claims.py. Plots get alt text, static widgets a label, bare check cells are folded.
 3. Sphinx + myst-nb (no execution: the stored outputs are rendered) + sphinx-book-theme write the
    HTML, with MathJax 3 and the ipywidgets embedder vendored from the npm registry (no CDN).
 """
@@ -17,6 +23,8 @@ from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
 conf_dir = root/"tools"/"sphinx"
+sys.path.insert(0, str(root/"tools"))
+import claims  # tools/claims.py: the course notes' claims, in our words
 
 # Course parts by lesson number: (first, last, caption). Lessons outside every range go under "More".
 PARTS = [(0, 2, "Foundations"), (3, 10, "Part 1: practical deep learning"), (11, 18, "Part 2: from the foundations")]
@@ -28,6 +36,8 @@ VENDOR = {"mathjax": ("mathjax", "3.2.2", "es5", r"^(tex-(mml-)?(svg|chtml)\.js|
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+VERDICT_MIME = "application/vnd.coursecompanion.verdicts+json"  # coursecompanion.core.VERDICT_MIME: a lesson's VerdictBox
+MARKS = claims.MARKS
 
 def settings() -> dict:
     cp = ConfigParser(delimiters=["="]); cp.read(root/"settings.ini", encoding="utf-8")
@@ -58,6 +68,155 @@ def vendor(name:str) -> Path:
     print(f"vendored {pkg}@{version} -> {dest}")
     return dest
 
+# ---------------------------------------------------------------- API docs (show_doc)
+SIG_WIDTH = 80  # characters of a signature line before it wraps (the column shows about 95 at 1280 px)
+
+def _builtin_docs() -> set[str]:
+    "Docstrings Python gives methods nobody documented (`Call self as a function.`, `Return repr(self).`)."
+    docs = set()
+    for base in (object, type, dict, list, tuple, int, Exception, property):
+        for n in dir(base):
+            d = getattr(getattr(base, n, None), "__doc__", None)
+            if isinstance(d, str): docs.add(d.strip())
+    return docs
+
+def fmt_anno(a) -> str:
+    "An annotation as written: `int | None`, `Module`, not `torch.nn.modules.module.Module`."
+    import inspect
+    if a is inspect.Parameter.empty: return ""
+    if isinstance(a, str): return a
+    if isinstance(a, type) and not getattr(a, "__args__", None): return a.__qualname__
+    return re.sub(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*)", "", inspect.formatannotation(a))
+
+def fmt_default(d) -> str:
+    import inspect
+    if d is inspect.Parameter.empty: return ""
+    if (inspect.isfunction(d) or inspect.isclass(d) or inspect.isbuiltin(d)) and hasattr(d, "__name__"): return d.__name__
+    r = repr(d)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+def api_signature(sym):
+    "The signature a reader calls: a class's `__init__` without `self`; a method without `self`. None if unknown."
+    import inspect
+    try:
+        if inspect.isclass(sym):
+            init = next((c.__dict__["__init__"] for c in sym.__mro__ if "__init__" in c.__dict__), None)
+            if init is not None and init is not object.__init__ and inspect.isfunction(init):
+                sig = inspect.signature(init); return sig.replace(parameters=list(sig.parameters.values())[1:])
+            if issubclass(sym, BaseException):  # Exception's __init__: the message, and any other arguments
+                return inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
+            return inspect.signature(sym)
+        sig = inspect.signature(sym)
+    except (ValueError, TypeError): return None
+    ps = list(sig.parameters.values())
+    if ps and ps[0].name in ("self", "cls") and "." in getattr(sym, "__qualname__", ""): sig = sig.replace(parameters=ps[1:])
+    return sig
+
+def fmt_params(sig) -> list[str]:
+    "Each parameter as code, with the `*` and `/` markers Python needs."
+    import inspect
+    P, out, star = inspect.Parameter, [], False
+    ps = list(sig.parameters.values())
+    for i, p in enumerate(ps):
+        if p.kind == P.KEYWORD_ONLY and not star: out.append("*"); star = True
+        if p.kind == P.VAR_POSITIONAL: star = True
+        a, d = fmt_anno(p.annotation), fmt_default(p.default)
+        txt = {P.VAR_POSITIONAL: "*", P.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name + (f":{a}" if a else "") + (f"={d}" if d else "")
+        out.append(txt)
+        if p.kind == P.POSITIONAL_ONLY and (i + 1 == len(ps) or ps[i + 1].kind != P.POSITIONAL_ONLY): out.append("/")
+    return out
+
+def wrap_signature(name:str, params:list[str], ret:str="", width:int=SIG_WIDTH) -> str:
+    "`name(a, b, ...)` filled to `width` characters; continuation lines start under the first parameter."
+    tail = ")" + (f" -> {ret}" if ret else "")
+    one = f"{name}(" + ", ".join(params) + tail
+    if len(one) <= width or not params: return one
+    short = len(name) < 28
+    indent = " " * (len(name) + 1 if short else 4)
+    lines, cur = ([], f"{name}(") if short else ([f"{name}("], indent)
+    for i, prm in enumerate(params):
+        piece = prm + (", " if i + 1 < len(params) else tail)
+        if len(cur) + len(piece.rstrip()) > width and cur.strip() and cur != f"{name}(":
+            lines.append(cur.rstrip()); cur = indent
+        cur += piece
+    return "\n".join(lines + [cur.rstrip()])
+
+def md_escape_stars(txt:str) -> str:
+    "Escape `*` inside words or products (`slopes[j]*x`) outside code spans, so the text stays as written."
+    parts = re.split(r"(`[^`]*`)", txt)
+    return "".join(p if i % 2 else re.sub(r"(?<=[^\s*\\])\*(?=[^\s*])", r"\*", p) for i, p in enumerate(parts))
+
+def md_cell(txt:str) -> str: return txt.replace("|", "\\|").replace("\n", " ")
+
+class APIDoc:
+    """nbdev's `show_doc` rendered for the course site: nbdev's names, source links and fastcore's docments, shown
+    as a wrapped signature, the object's own docstring and a parameter table (name, type, default, description).
+
+    tools/build_site.py installs it as nbdev's markdown renderer while it processes the notebooks."""
+    builtin_docs = None
+    def __init__(self, sym, name:str|None=None, title_level:int=3, **kwargs):
+        from fastcore.docments import ShowDocRenderer
+        base = ShowDocRenderer(sym, name=name, title_level=title_level)
+        self.sym, self.nm, self.fn, self.title_level = base.sym, base.nm, base.fn, title_level
+
+    def docstring(self) -> str:
+        import inspect
+        if APIDoc.builtin_docs is None: APIDoc.builtin_docs = _builtin_docs()
+        d = getattr(self.sym, "__doc__", None)  # its own: a method without one does not borrow its base's
+        if not isinstance(d, str) or d.strip() in APIDoc.builtin_docs: return ""
+        return inspect.cleandoc(d)
+
+    def table(self, sig) -> str:
+        import inspect
+        from fastcore.docments import docments
+        try: dm = docments(self.sym)
+        except Exception: dm = {}
+        rows = ["| parameter | type | default | description |", "|---|---|---|---|"]
+        P = inspect.Parameter
+        for p in (sig.parameters.values() if sig else []):
+            name = {P.VAR_POSITIONAL: "*", P.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
+            a, d = fmt_anno(p.annotation), fmt_default(p.default)
+            desc = dm.get(p.name) or ("The message, as for `Exception`" if name == "*args" and inspect.isclass(self.sym)
+                                      and issubclass(self.sym, BaseException) else "")
+            rows.append(f"| `{md_cell(name)}` | {f'`{md_cell(a)}`' if a else ''} | {f'`{md_cell(d)}`' if d else ''} | "
+                        f"{md_cell(md_escape_stars(desc))} |")
+        ret = fmt_anno(sig.return_annotation) if sig and sig.return_annotation is not inspect.Signature.empty else ""
+        if ret or dm.get("return"):
+            rows.append(f"| **returns** | {f'`{md_cell(ret)}`' if ret else ''} |  | {md_cell(md_escape_stars(dm.get('return') or ''))} |")
+        if len(rows) == 2: rows.append("| *(no parameters)* | | | |")
+        # Like nbdev's table: columns that are empty in every row are left out (the name column always stays).
+        cells = [[c.strip() for c in re.split(r"(?<!\\)\|", r)[1:-1]] for r in rows]
+        keep = [j for j in range(4) if j == 0 or any(row[j] for row in cells[2:])]
+        return "\n".join("| " + " | ".join(row[j] for j in keep) + " |" for row in cells)
+
+    def _repr_markdown_(self) -> str:
+        import inspect
+        from nbdev.doclinks import NbdevLookup
+        is_class = inspect.isclass(self.sym)
+        sig = api_signature(self.sym)
+        ret = fmt_anno(sig.return_annotation) if sig and sig.return_annotation is not inspect.Signature.empty else ""
+        prefix = "class " if is_class else ""
+        code = wrap_signature(prefix + self.nm, fmt_params(sig), ret) if sig else prefix + self.nm
+        src = NbdevLookup().code(self.fn) or ""
+        if src.endswith("#LNone"):  # nbdev could not find the line: ask Python
+            try: src = src[:-len("None")] + str(inspect.getsourcelines(inspect.unwrap(self.sym))[1])
+            except (OSError, TypeError): src = src[:-len("#LNone")]
+        kind = "class" if is_class else "function"
+        md = [f"{'#' * self.title_level} {self.nm}", "", f":::{{container}} cc-api cc-api-{kind}"]
+        if src: md += [f'<a class="cc-source" href="{html.escape(src)}">source</a>', ""]
+        md += ["```python", code, "```", ""]
+        if doc := self.docstring(): md += ["{.cc-docstring}", md_escape_stars(doc), ""]
+        if sig is not None or is_class: md += [self.table(sig), ""]
+        md += [":::"]
+        return "\n".join(md)
+
+    def __repr__(self): return f"APIDoc({self.nm})"
+
+def use_api_renderer():
+    "Make nbdev's `show_doc` render with `APIDoc` in this process (its processing shell shares the module)."
+    import nbdev.showdoc
+    nbdev.showdoc.BasicMarkdownRenderer = APIDoc
+
 # ---------------------------------------------------------------- nbdev processing
 def nbdev_process(executed:Path) -> Path:
     """Run nbdev's docs processing on every executed notebook into `_proc/`.
@@ -74,6 +233,7 @@ def nbdev_process(executed:Path) -> Path:
     proc, stage = root/"_proc", root/"_build"/"staged"
     for d in (proc, stage): shutil.rmtree(d, ignore_errors=True); d.mkdir(parents=True)
     seen = set()
+    use_api_renderer()
     for f in sorted(executed.glob("*.ipynb")):
         nb = nbformat.read(f, as_version=4)
         nb.nbformat_minor = max(nb.nbformat_minor, 5)
@@ -149,6 +309,50 @@ def md_inline(txt:str) -> str:
     out = re.sub(r"`([^`]+)`", r'<code class="docutils literal notranslate"><span class="pre">\1</span></code>', out)
     return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", out)
 
+CHECKS = re.compile(r"^(test_\w+|assert_\w+|np\.testing\.\w+|torch\.testing\.\w+)$")
+
+def is_check_only(code:str) -> bool:
+    "True if `code` only checks (`assert`, `test_eq(...)`, ...): it teaches nothing a reader must see unfolded."
+    try: tree = ast.parse(code)
+    except SyntaxError: return False
+    def check(n):
+        if isinstance(n, ast.Assert): return True
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call):
+            return bool(CHECKS.match(ast.unparse(n.value.func)))
+        return False
+    return bool(tree.body) and all(check(n) for n in tree.body)
+
+def claims_links(md:str) -> str:
+    "A mention of the course notes' file of claims (outside the project) becomes a link to the site's claims page."
+    md = re.sub(r"\(?(claims? [\d, and]+?) in (?:\.\./shared/)?CLAIMS\.md\)?", lambda m: (
+        ("(" if m[0].startswith("(") else "") + f"[{m[1]}](claims.md)" + (")" if m[0].endswith(")") else "")), md)
+    md = re.sub(r"\[([^\]]*)\]\((?:\.\./shared/)?CLAIMS\.md\)", r"[\1](claims.md)", md)
+    return re.sub(r"(?:\.\./shared/)?CLAIMS\.md", "[the claims page](claims.md)", md)
+
+def figure_alt(src:str, heading:str|None, page:str) -> str:
+    "Alt text naming a plot: its title in the cell (`set_title`, `suptitle`, `title=`), else the section it is in."
+    _, code = split_directives(src)
+    m = re.search(r"""(?:suptitle|set_title|title|plt\.title)\s*(?:\(|=)\s*f?(["'])(.+?)\1""", code)
+    if m and len(re.sub(r"\{[^}]*\}", "", m[2]).strip()) > 3: return "Plot: " + re.sub(r"\{[^}]*\}", "…", m[2])
+    where = re.sub(r"[`*_]", "", heading or page)
+    return f"Plot: {where} ({page})" if heading else f"Plot from {page}"
+
+def text_marks(txt:str) -> str:
+    "The verdict marks as text symbols that every font has (a browser without an emoji font shows boxes)."
+    for emoji, mark in {"✅": "✓", "⚠️": "⚠", "❌": "✗", "⏳": "…"}.items(): txt = txt.replace(emoji, mark)
+    return txt
+
+def verdict_box_html(v:dict) -> str:
+    "The HTML of a VerdictBox from its data (`VERDICT_MIME`), as coursecompanion.core shows it."
+    esc, rows = html.escape, []
+    for c in v.get("claims", []):
+        verdict = c.get("verdict") or "measured below"
+        rows.append(f'<tr><td>{c["number"]}</td><td>{esc(c["claim"])}</td><td class="cc-verdict-{verdict.replace(" ", "-")}">'
+                    f'{MARKS.get(c.get("verdict"), "…")} <b>{esc(verdict)}</b></td><td>{esc(c.get("evidence") or "")}</td></tr>')
+    return (f'<div class="cc-verdict-box"><p><b>Verdicts</b> (measured on {esc(v.get("machine", ""))})</p>'
+            f'<table class="cc-table"><thead><tr><th>#</th><th>claim</th><th>verdict</th><th>evidence</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
 class Converter:
     "Turn nbdev's processed notebooks into notebooks that myst-nb renders as nbdev pages would look."
     def __init__(self, cfg:dict, pages:dict[str, str]|None=None):
@@ -161,6 +365,11 @@ class Converter:
         self.pages = pages or {}
 
     def fix_links(self, md:str) -> str:
+        "Links in `md` made relative to the site; fenced code blocks are left as they are."
+        parts = re.split(r"(?ms)(^```.*?^```[ \t]*$)", md)
+        return "".join(p if i % 2 else self._fix_links(p) for i, p in enumerate(parts))
+
+    def _fix_links(self, md:str) -> str:
         md = self.source_link.sub(lambda m: f'<a class="cc-source" href="{html.escape(m[1])}">source</a>', md)
         def link(text, page, frag):
             href = page + (f"#{make_id(frag)}" if frag else "")
@@ -191,31 +400,59 @@ class Converter:
         head = f"# {title}\n" + (f"\n{{.cc-description}}\n{fm['description']}\n" if fm.get("description") else "")
         cells.append(nbformat.v4.new_markdown_cell(head))
         state = (nb.metadata.get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
+        fm["verdicts"], box_at, first_section, heading = None, None, None, None
         for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                heads = re.findall(r"(?m)^(#{1,6})\s+(.+?)\s*#*\s*$", cell.source)
+                if heads: heading = heads[-1][1]
+                if first_section is None and any(len(h) >= 2 for h, _ in heads): first_section = len(cells)
             if cell.cell_type == "raw" and cell.source.lstrip().startswith("---"): continue  # the front matter
             if cell.cell_type == "markdown":
                 if cell.source.strip() == "<!-- WARNING: THIS FILE WAS AUTOGENERATED! DO NOT EDIT! -->": continue
-                cell.source = self.fix_links(cell.source)
+                cell.source = self.fix_links(claims_links(cell.source))
             elif cell.cell_type == "code":
                 md = self.show_doc_md(cell)
                 if md is not None:
                     cells.append(nbformat.v4.new_markdown_cell(md)); continue
                 opts, cell.source = split_directives(cell.source)
                 tags = [t for (k, v), t in TAGS.items() if opts.get(k) == v]
-                if tags: cell.metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | set(tags))
+                if not cell.get("outputs") and is_check_only(cell.source): tags.append("hide-input")  # folded, one click away
+                widget_shown = False
                 for o in cell.get("outputs", []):
                     data = o.get("data", {})
                     if "text/markdown" in data: data["text/markdown"] = self.fix_links(data["text/markdown"])
+                    if VERDICT_MIME in data:  # the box as the lesson left it (record() updated the shown copy)
+                        fm["verdicts"] = data.pop(VERDICT_MIME)
+                        if box_at is None:
+                            box_at = len(cells)
+                            if first_section is None and "VerdictBox(" in cell.source:
+                                tags.append("hide-input")  # at the top: the box, with the code making it folded
+                    if "cc-verdict-box" in str(data.get("text/html", "")):  # marks every font has (emoji may be missing)
+                        data["text/html"] = text_marks(data["text/html"])
+                    if any(k.startswith("image/") for k in data) and "image" not in cell.metadata.get("mystnb", {}):
+                        cell.metadata.setdefault("mystnb", {})["image"] = {"alt": figure_alt(cell.source, heading, title)}
                     # A widget whose state was not stored would be an empty box: show its text instead.
                     view = data.get(WIDGET_VIEW)
                     if view is not None and view.get("model_id") not in state: del data[WIDGET_VIEW]
+                    elif view is not None: widget_shown = True
+                if tags: cell.metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | set(tags))
                 if not cell.source.strip() and not cell.get("outputs"): continue
                 if str(cell.metadata.get("skipped", "")).startswith("#|"):  # a test flag such as slow or gpu
                     cells += [cell, nbformat.v4.new_markdown_cell(
                         f"{{.cc-skipped}}\nThis cell is marked `{cell.metadata.skipped}`: it was not run to build this page "
                         "(`tools/run_lessons.py --flags ...` runs it).")]
                     continue
+                if widget_shown:  # the embedder draws the controls and their last output, but no Python runs behind them
+                    cells += [cell, nbformat.v4.new_markdown_cell(
+                        "{.cc-static-widget}\n**Static on this site:** these controls show the state the notebook left them in "
+                        "and do not respond here (no Python runs behind this page). Run the notebook to use them.")]
+                    continue
             cells.append(cell)
+        if fm["verdicts"] and (box_at is None or (first_section is not None and box_at > first_section)):
+            # Verdicts up front: the box, as measured, right under the title (it also stays where the lesson shows it).
+            box = nbformat.v4.new_code_cell("box  # the verdicts, as the lesson measured them", metadata={"tags": ["remove-input"]}, outputs=[nbformat.v4.new_output(
+                "display_data", data={"text/html": verdict_box_html(fm["verdicts"]), "text/plain": "verdicts"})])
+            cells.insert(1, box)
         nb.cells = cells
         return fm
 
@@ -233,14 +470,18 @@ def part_of(stem:str) -> str:
     n = lesson_number(stem)
     return next((cap for lo, hi, cap in PARTS if n is not None and lo <= n <= hi), "More")
 
-def toctree(pages:list[tuple[str, str]]) -> str:
-    "Hidden toctrees, one per course part, in course order: `pages` is [(notebook stem, doc name)]."
-    groups = {}
+def toctree(pages:list[tuple[str, str]], titles:dict[str, str]|None=None, first:list[str]=()) -> str:
+    """Hidden toctrees, one per course part, in course order: `pages` is [(notebook stem, doc name)]; `titles`
+    (doc name -> title) puts the lesson number before each title in the sidebar; `first` are pages listed first."""
+    groups, titles = {}, titles or {}
     for stem, doc in sorted(pages, key=lambda p: (lesson_number(p[0]) is None, lesson_number(p[0]) or 0, p[0])):
-        groups.setdefault(part_of(stem), []).append(doc)
+        n = lesson_number(stem)
+        entry = f"{n:02d} · {titles[doc]} <{doc}>" if n is not None and titles.get(doc) else doc
+        groups.setdefault(part_of(stem), []).append(entry)
     order = [cap for *_, cap in PARTS] + ["More"]
-    return "\n".join(f"```{{toctree}}\n:caption: {cap}\n:hidden:\n\n" + "\n".join(groups[cap]) + "\n```\n"
-                     for cap in order if cap in groups)
+    head = [f"```{{toctree}}\n:caption: The course\n:hidden:\n\n" + "\n".join(first) + "\n```\n"] if first else []
+    return "\n".join(head + [f"```{{toctree}}\n:caption: {cap}\n:hidden:\n\n" + "\n".join(groups[cap]) + "\n```\n"
+                              for cap in order if cap in groups])
 
 def convert_all(proc:Path, src:Path, cfg:dict) -> list[str]:
     "Write the Sphinx source folder `src` from nbdev's `proc`; return the page names."
@@ -248,16 +489,23 @@ def convert_all(proc:Path, src:Path, cfg:dict) -> list[str]:
     shutil.rmtree(src, ignore_errors=True); src.mkdir(parents=True)
     nbs = {f: nbformat.read(f, as_version=4) for f in sorted(proc.glob("*.ipynb"))}
     docs = {f.name: Path(front_matter(nb).get("output-file") or f.stem).stem for f, nb in nbs.items()}
-    conv, pages, index = Converter(cfg, docs), [], None
+    conv, pages, index, lessons, titles = Converter(cfg, docs), [], None, [], {}
     for f, nb in nbs.items():
-        conv.convert(nb, f.stem)
+        fm = conv.convert(nb, f.stem)
         doc = docs[f.name]
         if doc == "index": index = (nb, src/"index.ipynb")
         else:
             pages.append((f.stem, doc)); nbformat.write(nb, src/f"{doc}.ipynb")
+            titles[doc] = re.sub(r"^# ", "", nb.cells[0].source.splitlines()[0])
+            lessons.append({"stem": f.stem, "title": titles[doc], "summary": fm.get("description", ""),
+                            "href": f"{doc}.ipynb", "box": fm.get("verdicts")})
     if index is None: sys.exit("build_site: no index notebook (nbs/index.ipynb) to use as the front page")
+    (src/"claims.md").write_text(claims.claims_page(lessons), encoding="utf-8")
     nb, dest = index
-    nb.cells.append(nbformat.v4.new_markdown_cell(toctree(pages)))
+    for cell in nb.cells:  # the front page's lesson table, with links and verdicts
+        if cell.cell_type == "markdown" and claims.LESSONS_MARKER in cell.source:
+            cell.source = cell.source.replace(claims.LESSONS_MARKER, claims.lessons_table(lessons))
+    nb.cells.append(nbformat.v4.new_markdown_cell(toctree(pages, titles, first=["claims"])))
     nbformat.write(nb, dest)
     # Files the lessons' markdown may show (images next to the notebooks).
     nbs_dir = root/cfg.get("nbs_path", "nbs")
@@ -265,7 +513,7 @@ def convert_all(proc:Path, src:Path, cfg:dict) -> list[str]:
         rel = f.relative_to(nbs_dir)
         if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"} and not any(p.startswith((".", "_")) for p in rel.parts):
             (src/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, src/rel)
-    return ["index"] + [d for _, d in pages]
+    return ["index", "claims"] + [d for _, d in pages]
 
 # ---------------------------------------------------------------- Sphinx
 def sphinx_build(src:Path, out:Path, build:Path):
@@ -285,6 +533,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--executed", default="_executed", help="folder of executed notebooks (tools/run_lessons.py)")
     p.add_argument("--out", default="_docs")
+    p.add_argument("--reuse-proc", action="store_true", help="reuse _proc/ from the last build (to iterate on conversion and style)")
     a = p.parse_args()
     os.chdir(root)
     executed, out = root/a.executed, root/a.out
@@ -295,7 +544,8 @@ def main():
     if stale: print(f"build_site: warning: not executed since last edited, so the site shows older outputs: {', '.join(stale)} "
                     "(run tools/run_lessons.py)")
     t0 = time.perf_counter()
-    proc = nbdev_process(executed); t1 = time.perf_counter()
+    proc = root/"_proc" if a.reuse_proc and (root/"_proc").is_dir() else nbdev_process(executed)
+    t1 = time.perf_counter()
     pages = convert_all(proc, root/"_site_src", cfg); t2 = time.perf_counter()
     sphinx_build(root/"_site_src", out, root/"_build"/"sphinx"); t3 = time.perf_counter()
     print(f"site: {len(pages)} pages built in {t3 - t0:.1f} s (nbdev processing {t1 - t0:.1f} s, conversion {t2 - t1:.1f} s, "

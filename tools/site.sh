@@ -6,5 +6,8 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh
 source .venv/bin/activate
 nbdev_export
-python tools/run_lessons.py --out _executed
+t0=$(date +%s)
+python tools/run_lessons.py --out _executed --jobs "${CC_JOBS:-2}"   # each notebook once, 2 at a time
+t1=$(date +%s)
 python tools/build_site.py --executed _executed --out _docs
+echo "execution $(( t1 - t0 )) s, site build $(( $(date +%s) - t1 )) s"

@@ -36,6 +36,9 @@ html_css_files = ["site.css"]
 html_js_files = ["mathjax-widgets.js",  # before MathJax: lets the widget embedder typeset with MathJax 3
                  "search-snippets.js"]  # search results quote the lesson, not the page header
 html_favicon = "favicon.svg"
+html_search_scorer = str(here/"scorer.js")  # a page whose title names the query ranks first
+html_use_index = False  # no general index: the site has no index entries, so the page would be empty
+html_domain_indices = False
 
 html_theme = "sphinx_book_theme"
 html_theme_options = {

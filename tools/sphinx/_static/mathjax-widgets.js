@@ -15,3 +15,19 @@
     window.MathJax.Hub = hub;
   }});
 })();
+
+// Plots drawn by a widget's stored output have no alt text: name them after the section they are in.
+(function () {
+  function label() {
+    document.querySelectorAll(".widget-subarea img:not([alt]), .widget-subarea img[alt='']").forEach((img) => {
+      const sec = img.closest("section");
+      const h = sec && sec.querySelector("h1, h2, h3, h4");
+      const where = h ? h.textContent.replace(/[#¶]\s*$/, "").trim() : document.title;
+      img.alt = `Plot: ${where} (a widget's last output, static on this site)`;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => {
+    label();
+    new MutationObserver(label).observe(document.body, {childList: true, subtree: true});
+  });
+})();

@@ -1,0 +1,126 @@
+"""The course notes' claims, restated in this project's words, and the lesson that measures each.
+
+tools/build_site.py builds the site's "Claims and verdicts" page from this list and from the
+verdicts the executed lessons record (their VerdictBox output, `coursecompanion.core.VERDICT_MIME`).
+A lesson is named by its number: the notebook `NN_*.ipynb` that exists, or "not written yet".
+"""
+import json, re
+from pathlib import Path
+
+# number: (the claim, in our words, lesson number(s) that measure it)
+CLAIMS = {
+    1: ("Layers of affine maps with nonlinearities between them can approximate any continuous function as closely as "
+        "we like, which is why architectures stack them and grow deeper.", [3]),
+    2: ("Loss surfaces have sharp and flat regions; a minimum in a flat region generalises better than a sharp one, "
+        "because the loss stays low all around it.", [4]),
+    3: ("RMSprop accelerates: after a stretch of small gradients it takes bigger steps.", [5]),
+    4: ("An LR range test (raise the LR exponentially from about 1e-7 to 1 or 10 and record the loss) picks the maximum "
+        "LR, where the loss is still falling, with the minimum about ten times lower.", [6]),
+    5: ("1cycle (LR up from the minimum to the maximum, then back down) trains faster and ends in flatter solutions "
+        "that generalise better: the high LR in the middle jumps out of narrow valleys.", [7]),
+    6: ("Transfer learning: start from pretrained weights, train the head first with the body frozen, then unfreeze "
+        "everything, normalising with the pretraining statistics; unfreezing may or may not help.", [8]),
+    7: ("Discriminative learning rates: earlier layers train with much lower LRs than later ones; for NLP the lowest "
+        "LR is the highest divided by 2.6 to the power 4.", [8]),
+    8: ("A random forest fitted to past runs can guide a hyperparameter search.", [10]),
+    9: ("Start from the library's or the paper's default hyperparameters (\"don't be a hero\").", [10]),
+    10: ("A weight decay of 0.1 is a good default: much more underfits, much less overfits (then stop early).", [9]),
+    11: ("The number of parameters is the wrong measure of a model's complexity: use many parameters and penalise "
+          "their squared size (L2 regularisation, weight decay).", [9, 16, 17]),
+    12: ("Dropout is one of the designs found in state-of-the-art models.", [9]),
+    13: ("Mixed precision means float16 for the forward pass and float32 for backpropagation.", [11]),
+    14: ("Progressive resizing: train on small images first, then continue on larger ones with the same weights.", [13]),
+    15: ("Multi-label classification: multi-hot targets, one sigmoid per class, binary cross-entropy per element.", [14]),
+    16: ("A language model predicts the next word; it needs a lot of text, so pretrain one and reuse it (ULMFiT).", [15]),
+    17: ("Categorical columns can enter a neural network through embeddings, alongside the continuous columns.", [16]),
+    18: ("Collaborative filtering: random user and item embeddings whose dot product is fitted to the ratings by MSE "
+          "with gradient descent.", [17]),
+    19: ("Activation heat maps show which parts of an image drove a prediction.", [18]),
+}
+
+MARKS = {"holds": "✓", "holds with a caveat": "⚠", "does not hold here": "✗"}  # in every text font, emoji or not
+LESSONS_MARKER = "<!-- cc:lessons -->"  # nbs/index.ipynb: where the generated lesson table goes
+
+def lesson_number(stem:str) -> int|None:
+    m = re.match(r"(\d+)_", stem)
+    return int(m[1]) if m else None
+
+def notebook_title(nb:dict) -> tuple[str, str]:
+    "A notebook's H1 title and its `> summary` line (nbdev's front matter), from its first markdown cell that has them."
+    for c in nb.get("cells", []):
+        if c.get("cell_type") != "markdown": continue
+        src = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        m = re.search(r"(?m)^#\s+(.+?)\s*$", src)
+        if m:
+            d = re.search(r"(?m)^>\s*(.+?)\s*$", src[m.end():])
+            return m[1], (d[1] if d else "")
+    return "", ""
+
+def md_cell(txt:str) -> str: return str(txt).replace("|", "\\|").replace("\n", " ")
+
+def verdict_summary(box:dict|None) -> str:
+    "One line for a lesson's verdicts: `⚠️ claim 3: holds with a caveat`; the lesson's own checks without a number."
+    if not box: return ""
+    out = []
+    for c in box.get("claims", []):
+        v = c.get("verdict") or "not measured"
+        who = f"claim {c['number']}" if c["number"] in CLAIMS else "own check"
+        out.append(f"{MARKS.get(c.get('verdict'), '…')} {who}: {v}")
+    return "; ".join(out)
+
+def lessons_table(lessons:list[dict], verdicts:bool=True) -> str:
+    """A Markdown table of the lessons: number, lesson (linked where `href` is given), idea, and verdicts.
+    `lessons`: dicts with stem, title, summary, href (or None) and box (the VerdictBox data, or None)."""
+    head = "| # | lesson | idea |" + (" verdicts |" if verdicts else "")
+    rows = [head, "|---|---|---|" + ("---|" if verdicts else "")]
+    for l in sorted(lessons, key=lambda l: (lesson_number(l["stem"]) is None, lesson_number(l["stem"]) or 0, l["stem"])):
+        n = lesson_number(l["stem"])
+        name = md_cell(l["title"] or l["stem"])
+        link = f"[{name}]({l['href']})" if l.get("href") else name
+        row = f"| {'' if n is None else f'{n:02d}'} | {link} | {md_cell(l['summary'])} |"
+        rows.append(row + (f" {md_cell(verdict_summary(l.get('box')))} |" if verdicts else ""))
+    return "\n".join(rows)
+
+def shorten(txt:str, n:int=320) -> str:
+    "The first sentences of `txt` up to about `n` characters (the lesson page has the rest)."
+    if len(txt) <= n: return txt
+    cut = max(txt.rfind(". ", 0, n), txt.rfind("; ", 0, n))
+    return (txt[:cut + 1] if cut > n // 3 else txt[:n].rsplit(" ", 1)[0]) + " …"
+
+def claims_page(lessons:list[dict]) -> str:
+    "The MyST page `claims.md`: every claim of the course notes with its lesson, verdict and key figure."
+    by_number = {}
+    for l in lessons:
+        for c in (l.get("box") or {}).get("claims", []): by_number.setdefault(c["number"], []).append((l, c))
+    by_lesson = {lesson_number(l["stem"]): l for l in lessons if lesson_number(l["stem"]) is not None}
+    md = ["# Claims and verdicts", "",
+          "The course notes make the claims below. Each lesson restates the ones it tests, measures them on real data "
+          "and records a verdict (holds / holds with a caveat / does not hold here) with the numbers behind it, at the "
+          "top of its page. This table is built from those executed lessons, so it cannot drift from what they measured.",
+          "", "| # | claim | lesson | verdict | key figure |", "|---|---|---|---|---|"]
+    for n, (claim, nums) in CLAIMS.items():
+        found = by_number.get(n, [])
+        if found:
+            for l, c in found:
+                v = c.get("verdict")
+                md.append(f"| {n} | {md_cell(claim)} | [{md_cell(l['title'])}]({l['href']}) | "
+                          f"{MARKS.get(v, '…')} {md_cell(v or 'not measured yet')} | {md_cell(shorten(c.get('evidence') or ''))} |")
+            continue
+        written = [by_lesson[k] for k in nums if k in by_lesson]
+        if written:
+            l = written[0]
+            md.append(f"| {n} | {md_cell(claim)} | [{md_cell(l['title'])}]({l['href']}) | … not measured yet | |")
+        else:
+            md.append(f"| {n} | {md_cell(claim)} | lesson {nums[0]:02d} | lesson not written yet | |")
+    md += ["", "## Every lesson", "",
+           "Each lesson, with the claims it checks (the course's, by number, and its own checks).", "",
+           lessons_table(lessons), ""]
+    return "\n".join(md)
+
+def readme_lessons(nbs_dir:Path) -> str:
+    "The lesson table for README.md, from the notebooks in `nbs_dir` (no verdicts: those come from running them)."
+    lessons = []
+    for f in sorted(nbs_dir.glob("[0-9]*.ipynb")):
+        title, summary = notebook_title(json.loads(f.read_text()))
+        lessons.append({"stem": f.stem, "title": title, "summary": summary, "href": f"nbs/{f.name}", "box": None})
+    return lessons_table(lessons, verdicts=False)
