@@ -9,6 +9,14 @@ from coursecompanion.data import DataLoaders
 from coursecompanion.loss_landscapes import (evaluate, random_direction, kept_weights, loss_curve, loss_surface, sharpness,
                                              interpolate, rescale_relu, rank_corr, bootstrap_rank_corr)
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    "Tiny tensors: one thread is fastest, and far faster than two on a busy 2-core machine."
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 def conv_bn_net(seed=0):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
