@@ -46,8 +46,8 @@ def _filter_norms(t:torch.Tensor) -> torch.Tensor:
     return t.flatten(1).norm(dim=1).view(-1, *[1] * (t.dim() - 1))
 
 def random_direction(model:nn.Module, # Its parameters set the shapes and, for `norm="filter"`, the sizes
-                     norm:str="filter", # "filter": each filter (output row) scaled to its weights' norm; "none": raw Gaussian
-                     ignore:str="biasbn", # "biasbn": zero direction for 1-D tensors (biases, norm layers); "": keep them
+                     norm:str="filter", # "filter": each filter (output row) scaled to its weights' norm; "none": raw
+                     ignore:str="biasbn", # "biasbn": zero direction for 1-D tensors (biases, norm layers); "": keep
                      seed:int=0) -> list: # Seed of the Gaussian draw
     "A random direction in weight space, one tensor per parameter, filter-normalised as in Li et al. (2018)."
     if norm not in ("filter", "none"): raise ValueError(f"random_direction: norm={norm!r}, use 'filter' or 'none'")
@@ -132,15 +132,17 @@ def plot_surface(xs, ys, z, ax=None, title:str="", log:bool=True):
 # %% ../nbs/04_loss_landscapes.ipynb #1e3cdfc5
 def rescale_relu(model:nn.Sequential, # `Linear`/`Conv2d` layer `i`, then only ReLUs, then layer `j`
                  i:int, j:int, # Indices of the two layers
-                 a:float) -> nn.Sequential: # Layer `i` (weights and bias) is multiplied by `a`, layer `j`'s weights by `1/a`
+                 a:float) -> nn.Sequential: # Layer `i` (weights, bias) is multiplied by `a`, layer `j`'s weights by 1/a
     "A copy of `model` that computes the same function with rescaled weights (Dinh et al. 2017)."
     layers = list(model)
     if not a > 0: raise ValueError(f"rescale_relu: a={a!r} must be positive (ReLU is homogeneous only for a > 0)")
     for k in (i, j):
-        if not isinstance(layers[k], (nn.Linear, nn.Conv2d)): raise TypeError(f"rescale_relu: layer {k} is {type(layers[k]).__name__}, not Linear or Conv2d")
+        if not isinstance(layers[k], (nn.Linear, nn.Conv2d)):
+            raise TypeError(f"rescale_relu: layer {k} is {type(layers[k]).__name__}, not Linear or Conv2d")
     between = layers[i + 1:j]
     if not between or not all(isinstance(l, (nn.ReLU, nn.LeakyReLU)) for l in between):
-        raise ValueError(f"rescale_relu: layers {i + 1}..{j - 1} must be ReLUs, got {[type(l).__name__ for l in between]}")
+        names = [type(l).__name__ for l in between]
+        raise ValueError(f"rescale_relu: layers {i + 1}..{j - 1} must be ReLUs, got {names}")
     out = copy.deepcopy(model)
     with torch.no_grad():
         out[i].weight.mul_(a)

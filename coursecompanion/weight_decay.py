@@ -25,9 +25,9 @@ class SGDW(SGD):
         return grad
 
 # %% ../nbs/09_weight_decay.ipynb #f6338f79
-_NORM_LAYERS = tuple(getattr(nn, n) for n in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "InstanceNorm1d",
-                                               "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm")
-                     if hasattr(nn, n))
+_NORM_NAMES = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "InstanceNorm1d", "InstanceNorm2d",
+               "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm")
+_NORM_LAYERS = tuple(getattr(nn, n) for n in _NORM_NAMES if hasattr(nn, n))  # RMSNorm only in recent PyTorch
 
 def param_groups(model:nn.Module, # The model whose parameters are grouped
                  wd:float, # Weight decay for the weights
