@@ -1,0 +1,109 @@
+"The loss-landscape tools work on any model and data (conv, batch norm, DataLoaders) and leave the model bit for bit as it was."
+import copy
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from coursecompanion.data import DataLoaders
+from coursecompanion.loss_landscapes import (evaluate, random_direction, kept_weights, loss_curve, loss_surface, sharpness,
+                                             interpolate, rescale_relu, rank_corr, bootstrap_rank_corr)
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    "Tiny tensors: one thread is fastest, and far faster than two on a busy 2-core machine."
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+def conv_bn_net(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+
+@pytest.fixture
+def data():
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(40, 1, 8, 8, generator=g), torch.randint(0, 3, (40,), generator=g)
+
+def snapshot(m): return copy.deepcopy(m.state_dict()), m.training
+
+def assert_unchanged(m, snap):
+    state, training = snap
+    assert m.training == training
+    for k, v in m.state_dict().items(): assert torch.equal(v, state[k]), k
+
+def test_tools_leave_weights_buffers_and_mode_bitwise(data):
+    m = conv_bn_net()
+    m(data[0])  # training-mode pass: the batch-norm buffers are no longer their initial values
+    snap = snapshot(m)
+    d1, d2 = random_direction(m, seed=1), random_direction(m, seed=2)
+    loss_curve(m, data, d1, np.linspace(-1, 1, 5))
+    loss_surface(m, data, d1, d2, np.linspace(-1, 1, 3), np.linspace(-1, 1, 3))
+    sharpness(m, data, 0.3, n_dirs=2)
+    sharpness(m, data, 0.01, n_dirs=2, norm="none")
+    interpolate(m, conv_bn_net(1), data, np.linspace(0, 1, 3))
+    assert_unchanged(m, snap)
+    m.eval()
+    snap = snapshot(m)
+    loss_curve(m, data, d1, [0.5])
+    assert_unchanged(m, snap)
+
+def test_kept_weights_restores_after_an_error(data):
+    m = conv_bn_net()
+    snap = snapshot(m)
+    with pytest.raises(RuntimeError):
+        with kept_weights(m):
+            with torch.no_grad(): m[0].weight.add_(1)
+            m(torch.randn(2, 5))  # wrong shape
+    assert_unchanged(m, snap)
+
+def test_filter_normalisation_per_filter_and_row():
+    m = conv_bn_net()
+    dirs = random_direction(m, seed=3)
+    for p, d in zip(m.parameters(), dirs):
+        if p.dim() <= 1: assert torch.count_nonzero(d) == 0  # biases and batch-norm parameters are ignored
+        else: torch.testing.assert_close(d.flatten(1).norm(dim=1), p.detach().flatten(1).norm(dim=1))
+    keep = random_direction(m, ignore="")
+    torch.testing.assert_close(keep[1], m[0].bias.detach())  # Li et al.: a kept 1-D direction is the parameter itself
+    raw = random_direction(m, norm="none", ignore="")
+    assert not torch.allclose(raw[0].flatten(1).norm(dim=1), m[0].weight.detach().flatten(1).norm(dim=1))
+    with pytest.raises(ValueError, match="ignore="): random_direction(m, ignore="bn")
+
+def test_curve_ends_and_interpolation_ends(data):
+    a, b = conv_bn_net(0).eval(), conv_bn_net(1).eval()
+    b.load_state_dict({**b.state_dict(), **{k: v for k, v in a.state_dict().items() if "running" in k or "num_batches" in k}})
+    losses, _ = interpolate(a, b, data, [0.0, 1.0])
+    assert losses[0] == pytest.approx(evaluate(a, data)[0], abs=1e-6)
+    assert losses[1] == pytest.approx(evaluate(b, data)[0], abs=1e-5)
+
+def test_evaluate_takes_tensors_or_a_dataloader(data):
+    x, y = data
+    m = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))
+    dls = DataLoaders.from_tensors(x, y, x, y, bs=7, normalize=False)
+    loss, acc = evaluate(m, (x, y), bs=16)
+    assert evaluate(m, dls.valid) == pytest.approx((loss, acc), abs=1e-6)
+    assert np.isnan(evaluate(nn.Linear(3, 1), (torch.randn(5, 3), torch.randn(5, 1)), F.mse_loss)[1])
+
+def test_rescaling_keeps_the_function_and_filter_sharpness():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 3))
+    x, y = torch.randn(64, 5), torch.randint(0, 3, (64,))
+    s = rescale_relu(m, 0, 2, 8.)
+    torch.testing.assert_close(s(x), m(x))
+    assert sharpness(s, (x, y), 0.3, 3) == pytest.approx(sharpness(m, (x, y), 0.3, 3), rel=1e-4)
+    assert sharpness(s, (x, y), 0.05, 3, norm="none") != pytest.approx(sharpness(m, (x, y), 0.05, 3, norm="none"), rel=0.5)
+    with pytest.raises(ValueError, match="positive"): rescale_relu(m, 0, 2, -1.)
+    with pytest.raises(TypeError, match="layer 1"): rescale_relu(m, 1, 2, 2.)
+
+def test_rank_corr_matches_scipy_with_ties():
+    spearmanr = pytest.importorskip("scipy.stats").spearmanr
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        a, b = rng.integers(0, 4, 9), rng.integers(0, 6, 9)
+        expected = spearmanr(a, b).statistic
+        got = rank_corr(a, b)
+        assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected, abs=1e-12)
+    rho, lo, hi = bootstrap_rank_corr(np.arange(10), -np.arange(10.), n_boot=200)
+    assert (rho, lo, hi) == pytest.approx((-1, -1, -1), abs=1e-12)
+    assert bootstrap_rank_corr([1, 3, 2, 5, 4], [2, 1, 4, 3, 5], n_boot=300, seed=4) == bootstrap_rank_corr([1, 3, 2, 5, 4], [2, 1, 4, 3, 5], n_boot=300, seed=4)

@@ -1,0 +1,101 @@
+"Decoupled decay equals L2 for plain SGD and not for Adam; parameter groups spare biases and norm layers; inverted dropout."
+import copy
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from coursecompanion.optimizers import SGD, Adam, AdamW
+from coursecompanion.weight_decay import l2_penalty, SGDW, param_groups, dropout, Dropout
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    "Tiny tensors: one thread is fastest, and far faster than two on a busy 2-core machine."
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+def data(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 10, generator=g, dtype=torch.float64)
+    return x, (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+
+def net(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 3)).double()
+
+def train(model, opt, steps, l2=0.0):
+    x, y = data()
+    for i in range(steps):
+        xb, yb = x[i % 4 * 16:(i % 4 + 1) * 16], y[i % 4 * 16:(i % 4 + 1) * 16]
+        (F.cross_entropy(model(xb), yb) + (l2_penalty(model.parameters(), l2) if l2 else 0)).backward()
+        opt.step()
+        opt.zero_grad()
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+@pytest.mark.parametrize("wd", [1e-3, 1e-2, 0.1])
+def test_l2_equals_decoupled_for_plain_sgd(wd):
+    a, b, c = net(), net(), net()
+    w_loss = train(a, SGD(a.parameters(), lr=0.1), 200, l2=wd)
+    w_opt = train(b, SGD(b.parameters(), lr=0.1, weight_decay=wd), 200)
+    w_dec = train(c, SGDW(c.parameters(), lr=0.1, weight_decay=wd), 200)
+    assert (w_loss - w_dec).abs().max() < 1e-10 and (w_opt - w_dec).abs().max() < 1e-10
+
+def test_l2_differs_from_decoupled_for_adam_and_momentum():
+    a, b = net(), net()
+    diff = (train(a, Adam(a.parameters(), lr=1e-2, weight_decay=0.1), 100) - train(b, AdamW(b.parameters(), lr=1e-2, weight_decay=0.1), 100)).abs().max()
+    assert diff > 1e-3
+    a, b = net(), net()
+    diff = (train(a, SGD(a.parameters(), lr=0.1, momentum=0.9, weight_decay=0.1), 100)
+            - train(b, SGDW(b.parameters(), lr=0.1, momentum=0.9, weight_decay=0.1), 100)).abs().max()
+    assert diff > 1e-6
+
+def test_sgdw_matches_torch_adamw_style_decay_with_zero_gradient():
+    lin = nn.Linear(3, 2)
+    w = lin.weight.detach().clone()
+    opt = SGDW(lin.parameters(), lr=0.5, weight_decay=0.2)
+    (lin(torch.randn(4, 3)) * 0).sum().backward()
+    opt.step()
+    torch.testing.assert_close(lin.weight.detach(), w * 0.9)
+
+def test_param_groups_spare_biases_and_norm_layers():
+    m = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.LayerNorm(64), nn.Linear(64, 2))
+    decay, no_decay = param_groups(m, 0.3)
+    assert decay["weight_decay"] == 0.3 and no_decay["weight_decay"] == 0.0
+    assert {id(p) for p in decay["params"]} == {id(m[0].weight), id(m[5].weight)}
+    assert len(no_decay["params"]) == 6  # conv and linear biases, batch norm and layer norm weights and biases
+    before = {k: v.detach().clone() for k, v in m.named_parameters()}
+    opt = AdamW([decay, no_decay], lr=0.1)
+    (m(torch.randn(2, 1, 6, 6)) * 0).sum().backward()
+    opt.step()
+    for k, v in m.named_parameters():
+        v = v.detach()
+        if k in ("0.weight", "5.weight"): torch.testing.assert_close(v, before[k] * (1 - 0.1 * 0.3))
+        else: assert torch.equal(v, before[k]), k
+    assert len(param_groups(m, 0.3, bias_norm_decay=True)) == 1
+
+def test_param_groups_shared_parameter_once():
+    a = nn.Linear(4, 4)
+    m = nn.Sequential(a, nn.ReLU(), a)
+    groups = param_groups(m, 0.1)
+    assert sum(len(g["params"]) for g in groups) == len(list(m.parameters())) == 2
+    SGD(groups, lr=0.1)  # torch refuses a parameter in two groups
+
+def test_inverted_dropout_mean_variance_and_eval():
+    torch.manual_seed(0)
+    p, n = 0.4, 200_000
+    x = torch.full((n,), 3.0, dtype=torch.float64)
+    out = dropout(x, p)
+    assert set(out.unique().tolist()) == {0.0, 3.0 / (1 - p)}
+    var, q = 9.0 * p / (1 - p), 1 - p
+    se_var = ((81.0 * (p ** 4 / q ** 3 + p) - var ** 2) / n) ** 0.5
+    assert abs(out.mean().item() - 3.0) < 5 * (var / n) ** 0.5
+    assert abs(out.var().item() - var) < 5 * se_var
+    ref = nn.Dropout(p)(x)
+    assert abs(ref.var().item() - var) < 5 * se_var  # PyTorch's layer has the same distribution
+    layer = Dropout(p)
+    assert torch.equal(layer.eval()(x), x) and not torch.equal(layer.train()(x), x)
+    assert torch.equal(dropout(x, 0.0), x)
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    assert torch.equal(dropout(x, p, generator=g1), dropout(x, p, generator=g2))
+    with pytest.raises(ValueError, match="p=1"): dropout(x, 1)
