@@ -1,0 +1,94 @@
+"Parameter groups, freezing (with and without trainable norm layers), per-group 1cycle, fine_tune, checkpoints and lr_find on frozen learners."
+import pytest
+import torch
+from coursecompanion.data import DataLoader, DataLoaders
+from coursecompanion.lr_finder import lr_find
+from coursecompanion.transfer_learning import (TransferLearner, small_cnn, cnn_splitter, lr_spread, load_body,
+                                               pick_classes, norm_params, valid_accuracy)
+
+def tiny_learner(seed=0, train_bn=True, n=40):
+    g = torch.Generator().manual_seed(seed)
+    x, y = torch.randn(n, 1, 28, 28, generator=g), torch.randint(0, 5, (n,), generator=g)
+    dls = DataLoaders(DataLoader(x, y, 10, shuffle=True, seed=seed, drop_last=True), DataLoader(x, y, 20))
+    torch.manual_seed(seed)
+    return TransferLearner(small_cnn(), dls, lr=1e-2, opt_func=torch.optim.AdamW, train_bn=train_bn)
+
+def snapshot(learn): return {k: v.clone() for k, v in learn.model.state_dict().items()}
+
+def test_splitter_covers_every_parameter_once():
+    m = small_cnn(); groups = cnn_splitter(m)
+    ids = [id(p) for g in groups for p in g]
+    assert len(groups) == 5 and sorted(ids) == sorted(id(p) for p in m.parameters())
+
+def test_lr_spread():
+    assert lr_spread(0.1, 2) == [0.1, 0.1]
+    assert lr_spread(slice(1e-2), 3) == pytest.approx([1e-3, 1e-3, 1e-2])
+    lrs = lr_spread(slice(1e-4, 1e-2), 5)
+    assert lrs[0] == pytest.approx(1e-4) and lrs[-1] == pytest.approx(1e-2)
+    ratios = [b / a for a, b in zip(lrs, lrs[1:])]
+    assert ratios == pytest.approx([100 ** 0.25] * 4)
+
+@pytest.mark.parametrize("train_bn", [True, False])
+def test_freeze_moves_only_trainable_params(train_bn):
+    learn = tiny_learner(train_bn=train_bn).freeze()
+    norms = norm_params(learn.model)
+    before = {id(p): p.detach().clone() for p in learn.model.parameters()}
+    learn.fit_one_cycle(1, slice(1e-2), valid=False)
+    for i, g in enumerate(learn.groups):
+        for p in g:
+            moved = not torch.equal(before[id(p)], p.detach())
+            should = i == len(learn.groups) - 1 or (train_bn and id(p) in norms)
+            assert moved == should, (i, p.shape, train_bn)
+
+def test_freeze_to_and_unfreeze():
+    learn = tiny_learner(train_bn=False)
+    assert [all(p.requires_grad for p in g) for g in learn.freeze_to(3).groups] == [False] * 3 + [True] * 2
+    assert [any(p.requires_grad for p in g) for g in learn.freeze_to(-2).groups] == [False] * 3 + [True] * 2
+    assert all(p.requires_grad for p in learn.unfreeze().model.parameters())
+
+def test_group_one_cycle_keeps_the_ratios():
+    learn = tiny_learner().unfreeze()
+    ratios = []
+    class Spy:
+        order = 0
+        def after_step(self, l): ratios.append([g["lr"] / l.opt.param_groups[-1]["lr"] for g in l.opt.param_groups])
+    learn.fit_one_cycle(2, slice(1e-4, 1e-2), cbs=[Spy()], valid=False)
+    want = [r / 1e-2 for r in lr_spread(slice(1e-4, 1e-2), 5)]
+    assert len(ratios) == 8 and all(r == pytest.approx(want) for r in ratios)
+
+def test_fine_tune_ends_unfrozen_with_discriminative_lrs():
+    learn = tiny_learner().fine_tune(1, 1e-2, freeze_epochs=1, lr_mult=100, valid=False)
+    assert all(p.requires_grad for p in learn.model.parameters())
+    lrs = [g["lr"] for g in learn.opt.param_groups]
+    assert lrs == pytest.approx([l / 1e5 for l in lr_spread(slice(5e-5, 5e-3), 5)])
+
+def test_lr_find_on_frozen_learner_and_after_fine_tune():
+    learn = tiny_learner().freeze()
+    before, flags = snapshot(learn), [p.requires_grad for p in learn.model.parameters()]
+    res = lr_find(learn, num_it=12, end_lr=1.)
+    assert len(res.lrs) == 12
+    assert all(torch.equal(v, before[k]) for k, v in learn.model.state_dict().items())
+    assert [p.requires_grad for p in learn.model.parameters()] == flags
+    learn.fine_tune(1, 1e-2, valid=False)
+    lrs, before = [g["lr"] for g in learn.opt.param_groups], snapshot(learn)
+    res = lr_find(learn, num_it=12, end_lr=1.)
+    assert len(res.lrs) == 12 and [g["lr"] for g in learn.opt.param_groups] == lrs
+    assert all(torch.equal(v, before[k]) for k, v in learn.model.state_dict().items())
+
+def test_fine_tune_best_keeps_the_better_weights(tmp_path):
+    learn = tiny_learner()
+    out = learn.fine_tune_best(tmp_path / "f.pt", 1, 1e-2, valid=False)
+    assert (tmp_path / "f.pt").exists()
+    assert valid_accuracy(learn) == pytest.approx(max(out["frozen"], out["unfrozen"]))
+
+def test_load_body_leaves_the_head_new():
+    src, dst = small_cnn(), small_cnn()
+    head = dst.head.weight.detach().clone()
+    load_body(dst, src.state_dict())
+    assert torch.equal(dst.body[0][0].weight, src.body[0][0].weight) and torch.equal(dst.head.weight, head)
+    with pytest.raises(ValueError, match="does not fit"): load_body(small_cnn(widths=(4, 8, 16, 32)), src.state_dict())
+
+def test_pick_classes_relabels():
+    x, y = torch.zeros(6, 2, 2), torch.tensor([0, 2, 4, 2, 7, 9])
+    xs, ys = pick_classes(x, y, (2, 4, 9))
+    assert xs.shape == (4, 1, 2, 2) and ys.tolist() == [0, 1, 0, 2]
