@@ -1,0 +1,57 @@
+"Hooks clean up even on error; CAM and Grad-CAM agree where both apply and match pytorch-grad-cam; the scores are right."
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from coursecompanion.heatmaps import Hook, Hooks, class_activation_map, grad_cam, scale_map, cell_of, cell_mass, sobel_map
+from coursecompanion.multilabel import GridCNN
+
+def n_hooks(model): return sum(len(m._forward_hooks) + len(m._backward_hooks) for m in model.modules())
+
+def test_hook_records_forward_and_backward():
+    lin = nn.Linear(3, 2); x = torch.randn(4, 3)
+    with Hook(lin, backward=True) as h:
+        out = lin(x); (out * torch.tensor([2., 3.])).sum().backward()
+    assert torch.equal(h.stored, out.detach()) and torch.equal(h.grad, torch.tensor([[2., 3.]]).expand(4, 2))
+    assert n_hooks(lin) == 0
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_hooks_removed_even_on_error(backward):
+    seq = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    with pytest.raises(RuntimeError, match="boom"):
+        with Hooks(seq, backward=backward) as hs:
+            seq(torch.randn(2, 3)).sum().backward()
+            assert n_hooks(seq) == (2 if backward else 1) * 3
+            raise RuntimeError("boom")
+    assert n_hooks(seq) == 0
+    assert all(h.handles == [] for h in hs)
+
+def test_grad_cam_equals_relu_cam_at_the_last_layer():
+    torch.manual_seed(0)
+    model = GridCNN().eval(); x = torch.randn(6, 1, 56, 56); cls = torch.tensor([0, 1, 2, 3, 4, 9])
+    cam = class_activation_map(model.body, model.fc, x, cls)
+    with torch.no_grad(): logits = model(x)[torch.arange(6), cls]
+    assert torch.allclose(cam.mean((1, 2)) + model.fc.bias[cls].detach(), logits, atol=1e-5)
+    gc = grad_cam(model, model.body[-1], x, cls)
+    assert torch.allclose(gc * 49, F.relu(cam), atol=1e-5 * cam.abs().max().item())
+    assert n_hooks(model) == 0 and all(p.grad is None for p in model.parameters())
+
+def test_matches_pytorch_grad_cam():
+    GradCAM = pytest.importorskip("pytorch_grad_cam").GradCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    torch.manual_seed(1)
+    model = GridCNN().eval(); x = torch.randn(4, 1, 56, 56); cls = torch.tensor([3, 7, 0, 5])
+    for layer in (model.body[-1], model.body[5]):
+        with GradCAM(model=model, target_layers=[layer]) as ref_cam:
+            ref = ref_cam(input_tensor=x, targets=[ClassifierOutputTarget(int(c)) for c in cls])
+        assert torch.allclose(scale_map(grad_cam(model, layer, x, cls), 56), torch.from_numpy(ref), atol=1e-5)
+
+def test_scores():
+    m = torch.zeros(3, 56, 56); m[0, 40, 5] = 1; m[1, 3, 50] = 2; m[2] = -1
+    assert cell_of(m[:2]).tolist() == [2, 1]
+    cm = cell_mass(m)
+    assert cm[0].tolist() == [0, 0, 1, 0] and cm[2].tolist() == [0.25] * 4
+    assert torch.allclose(cell_mass(torch.rand(5, 56, 56)).sum(1), torch.ones(5))
+    x = torch.zeros(1, 1, 56, 56); x[..., 30:40, 10:20] = 255
+    e = sobel_map(x)
+    assert cell_mass(e)[0, 2] == 1 and e.min() >= 0
