@@ -30,6 +30,7 @@ stamp=".venv/.stamp-$(cat requirements-dev.txt settings.ini setup.py ${EXTRA_REQ
 if [ ! -f "$stamp" ]; then
   echo "setup: pip install -r requirements-dev.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}"
   .venv/bin/pip install -q -r requirements-dev.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}
+  .venv/bin/pip install -q --no-deps recbole==1.2.1  # MovieLens 100k (lesson 17); its dependencies are not needed
   .venv/bin/pip install -q --no-deps --config-settings editable_mode=compat -e . >/dev/null 2>&1 || .venv/bin/pip install --no-deps --config-settings editable_mode=compat -e .
   .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
   rm -f .venv/.stamp-*; touch "$stamp"

@@ -1,0 +1,108 @@
+"""Collaborative filtering: bad input fails clearly, unseen ids get the defined fallback (never an index error),
+the hand-written bias baseline matches Surprise's, and a short fit on MovieLens beats the global mean."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from coursecompanion.core import set_seed
+from coursecompanion.collab import (IdMap, check_ratings, check_pairs, sigmoid_range, BiasBaseline, CollabDataLoaders,
+                                    DotProductBias, CollabNN, Recommender, fit_collab, valid_rmse, ranking_metrics,
+                                    nearest_items, kfold, rmse, load_ml100k)
+
+def toy_ratings(n_users=30, n_items=40, n=600, seed=0):
+    "Ratings from a planted low-rank model, rounded to the 1-5 scale."
+    g = np.random.default_rng(seed)
+    u, i = g.integers(0, n_users, n) * 7 + 3, g.integers(0, n_items, n) * 11 + 5  # sparse, non-contiguous ids
+    su, si = g.normal(size=(n_users, 2)), g.normal(size=(n_items, 2))
+    r = np.clip(np.round(3.5 + (su[(u - 3) // 7] * si[(i - 5) // 11]).sum(1)), 1, 5)
+    return pd.DataFrame({"user": u, "item": i, "rating": r.astype("float32")}).drop_duplicates(["user", "item"])
+
+def test_idmap_reserves_row_zero_for_unseen_ids():
+    m = IdMap([7, 3, 3, 11])
+    assert len(m) == 4 and m.encode([3, 7, 11]).tolist() == [1, 2, 3]
+    assert m.encode([0, 5, 12, -1]).tolist() == [0, 0, 0, 0]
+
+@pytest.mark.parametrize("change, exc, msg", [
+    (lambda d: d.drop(columns="item"), KeyError, "missing ['item']"),
+    (lambda d: d.assign(user=d.user.astype(str)), TypeError, "integer ids"),
+    (lambda d: d.assign(item=d.item.astype(float)), TypeError, "integer ids"),
+    (lambda d: d.assign(rating=d.rating.astype(str)), TypeError, "must be numeric"),
+    (lambda d: d.assign(rating=d.rating + 1), ValueError, "outside the scale"),
+    (lambda d: d.assign(rating=d.rating.where(d.index > 0)), ValueError, "missing (NaN)")])
+def test_bad_rating_tables_fail_with_a_clear_message(change, exc, msg):
+    df = toy_ratings()
+    check_ratings(df)
+    with pytest.raises(exc, match=__import__("re").escape(msg)): check_ratings(change(df))
+
+def test_sigmoid_range_stays_inside():
+    y = sigmoid_range(torch.linspace(-50, 50, 101), 0., 5.5)
+    assert y.min() >= 0 and y.max() <= 5.5 and torch.all(y[1:] >= y[:-1])
+
+def test_bias_baseline_matches_surprise_baseline_only():
+    surprise = pytest.importorskip("surprise")
+    df = toy_ratings(n=800)
+    ours = BiasBaseline().fit(df)
+    ts = surprise.Dataset.load_from_df(df[["user", "item", "rating"]], surprise.Reader(rating_scale=(1, 5))).build_full_trainset()
+    algo = surprise.BaselineOnly(bsl_options={"method": "als"}, verbose=False).fit(ts)
+    q = pd.DataFrame({"user": [3, 10, 999, 3], "item": [5, 16, 5, 999]})  # seen, seen, new user, new item
+    theirs = [algo.predict(u, i).est for u, i in zip(q.user, q.item)]
+    np.testing.assert_allclose(np.clip(ours.predict(q), 1, 5), theirs, atol=1e-9)
+
+def trained(model_cls, df, **kw):
+    dls = CollabDataLoaders(df, None, bs=64, seed=0)
+    set_seed(0)
+    learn = fit_collab(model_cls(len(dls.umap), len(dls.imap), **kw), dls, n_epochs=2, lr=1e-2, device="cpu")
+    return learn.model, dls
+
+@pytest.mark.parametrize("model_cls", [DotProductBias, CollabNN])
+def test_unseen_ids_get_the_bias_fallback_never_an_index_error(model_cls):
+    df = toy_ratings()
+    model, dls = trained(model_cls, df)
+    base = BiasBaseline().fit(df)
+    rec = Recommender(model, dls, base)
+    q = pd.DataFrame({"user": [3, 10**9, 3, 10**9, -4], "item": [5, 5, 10**9, 10**9, -7]})
+    p = rec.predict(q)
+    assert p.shape == (5,) and np.isfinite(p).all() and ((1 <= p) & (p <= 5)).all()
+    np.testing.assert_allclose(p[1:], np.clip(base.predict(q.iloc[1:]), 1, 5))
+    assert p[3] == pytest.approx(np.clip(base.mu, 1, 5)) and p[4] == p[3]
+    with pytest.raises(TypeError, match="integer ids"): rec.predict(q.assign(user=q.user.astype(str)))
+    with pytest.raises(KeyError, match="missing"): rec.predict(q[["item"]])
+
+def test_unseen_slot_stays_zero_and_min_user_ratings_routes_to_fallback():
+    df = toy_ratings()
+    model, dls = trained(DotProductBias, df)
+    for e in (model.user_factors, model.item_factors, model.user_bias, model.item_bias):
+        assert e.weight[0].abs().sum().item() == 0
+    base = BiasBaseline().fit(df)
+    counts = df.user.value_counts()
+    few = counts.index[counts == counts.min()][0]
+    q = pd.DataFrame({"user": [few], "item": [df.item[df.user == few].iloc[0]]})
+    strict = Recommender(model, dls, base, min_user_ratings=int(counts.min()) + 1).predict(q)
+    np.testing.assert_allclose(strict, np.clip(base.predict(q), 1, 5))
+    loose = Recommender(model, dls, base).predict(q)
+    assert loose[0] != strict[0]
+
+def test_ranking_metrics_by_hand():
+    m = ranking_metrics([1, 1, 1, 2, 2, 3], [5, 1, 4, 2, 5, 5], [0.9, 0.1, 0.5, 0.9, 0.1, 0.0], k=2)
+    assert m["users"] == 2  # user 3 has fewer than k held-out ratings
+    assert m["precision@2"] == pytest.approx(0.75)
+    perfect = ranking_metrics([1, 1, 1], [5, 1, 4], [3, 1, 2], k=2)
+    assert perfect["nDCG@2"] == pytest.approx(1.0) and perfect["precision@2"] == 1.0
+
+def test_nearest_items_rejects_unseen():
+    model, dls = trained(DotProductBias, toy_ratings())
+    with pytest.raises(KeyError, match="not seen in training"): nearest_items(model, dls.imap, 10**9)
+    nb = nearest_items(model, dls.imap, int(dls.imap.ids[0]), n=3)
+    assert len(nb) == 3 and all(i != dls.imap.ids[0] for i, _ in nb)
+
+def test_short_fit_on_movielens_beats_the_global_mean():
+    try: ratings, movies = load_ml100k()
+    except ModuleNotFoundError: pytest.skip("recbole (MovieLens 100k) is not installed")
+    assert ratings.shape == (100_000, 4) and len(movies) == 1682
+    f = kfold(len(ratings), 5, seed=0)
+    tr, va = ratings[f != 0].iloc[:30_000].reset_index(drop=True), ratings[f == 0].reset_index(drop=True)
+    dls = CollabDataLoaders(tr, va, seed=0)
+    set_seed(0)
+    learn = fit_collab(DotProductBias(len(dls.umap), len(dls.imap)), dls, n_epochs=2, device="cpu")
+    pred = Recommender(learn.model, dls, BiasBaseline().fit(tr)).predict(va)
+    assert rmse(pred, va.rating) < rmse(np.full(len(va), tr.rating.mean()), va.rating) - 0.1

@@ -1,0 +1,79 @@
+"""Tabular preprocessing is fitted on training rows only and travels with the model: unseen and missing values get
+defined codes, bad input fails clearly, a saved model predicts bitwise the same; the combining layers are checked."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from coursecompanion.core import set_seed
+from coursecompanion.tabular import (vocab_of, TabularProc, emb_sz_rule, tabular_dls, ConcatMLP, TokenAttention, DeepFM,
+                                     Tokens, fm_cross, fit_tabular, save_tabular, load_tabular, load_diamonds,
+                                     CAT_NAMES, CONT_NAMES)
+
+def frame(n=300, seed=0):
+    g = np.random.default_rng(seed)
+    size = pd.Categorical(g.choice(["S", "M", "L"], n), categories=["XS", "S", "M", "L"], ordered=True)  # XS unused
+    df = pd.DataFrame({"size": size, "shop": g.choice(["a", "b", "c"], n), "w": g.normal(10, 2, n), "h": g.normal(0, 1, n)})
+    df.loc[g.random(n) < 0.1, "w"] = np.nan
+    df["y"] = df.w.fillna(10) * df["size"].cat.codes + df.h + (df.shop == "b") * 3
+    return df
+
+def test_vocab_drops_unused_categories_and_keeps_their_order():
+    assert vocab_of(frame()["size"]) == ["S", "M", "L"]
+    assert vocab_of(pd.Series([3, 1, None, 3])) == [1.0, 3.0]
+
+def test_proc_is_fitted_on_training_rows_only():
+    tr, va = frame(), frame(seed=1)
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(tr)
+    assert p.na_names == ["w_na"] and p.all_cats == ["size", "shop", "w_na"]
+    assert p.medians["w"] == pytest.approx(tr.w.median())
+    c, x = p.transform(tr)
+    np.testing.assert_allclose(x.mean(0).numpy(), 0, atol=1e-5)
+    va.loc[0, "shop"], va.loc[1, "size"], va.loc[2, "w"] = "zzz", np.nan, np.nan
+    c, x = p.transform(va)
+    assert c[0, 1] == 0 and c[1, 0] == 0          # unseen and missing categories -> unknown code
+    assert c[2, 2] == 2 and x[2, 0].item() == pytest.approx((p.medians["w"] - p.means["w"]) / p.stds["w"], rel=1e-6)
+    assert p.emb_szs() == [(4, emb_sz_rule(4)), (4, emb_sz_rule(4)), (3, emb_sz_rule(3))]  # counted on the training rows
+
+def test_codes_follow_values_not_pandas_codes():
+    tr = frame(); p = TabularProc(["size", "shop"], ["w", "h"]).fit(tr)
+    flipped = tr.assign(size=tr["size"].cat.reorder_categories(["L", "M", "S", "XS"]))
+    as_str = tr.assign(size=tr["size"].astype(str))
+    assert torch.equal(p.transform(flipped)[0], p.transform(tr)[0]) and torch.equal(p.transform(as_str)[0], p.transform(tr)[0])
+
+@pytest.mark.parametrize("change, exc, msg", [(lambda d: d.drop(columns="h"), KeyError, "missing columns"),
+                                              (lambda d: d.drop(columns="size"), KeyError, "missing columns"),
+                                              (lambda d: d.assign(w=d.w.astype(str)), TypeError, "must be numeric")])
+def test_bad_input_fails_clearly(change, exc, msg):
+    p = TabularProc(["size", "shop"], ["w", "h"]).fit(frame())
+    with pytest.raises(exc, match=msg): p.transform(change(frame()))
+
+def test_emb_sz_rule():
+    assert [emb_sz_rule(n) for n in (2, 6, 9, 100, 10**6)] == [2, 4, 5, 21, 600]
+
+def test_fm_cross_is_the_sum_of_pairwise_dot_products():
+    t = torch.randn(3, 6, 4)
+    pairs = sum((t[:, i] * t[:, j]).sum(1) for i in range(6) for j in range(i + 1, 6))
+    torch.testing.assert_close(fm_cross(t)[:, 0], pairs, rtol=1e-5, atol=1e-5)
+    assert Tokens([(4, 2), (5, 2)], 3, d=8)(torch.zeros(2, 2, dtype=torch.long), torch.ones(2, 3)).shape == (2, 5, 8)
+
+@pytest.mark.parametrize("cls", [ConcatMLP, TokenAttention, DeepFM])
+def test_saved_model_predicts_new_rows_bitwise(tmp_path, cls):
+    tr, new = frame(), frame(20, seed=5)
+    new.loc[0, "shop"], new.loc[1, "w"] = "never seen", np.nan
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(tr)
+    set_seed(0)
+    learn = fit_tabular(cls(p.emb_szs(), 2), tabular_dls(p, tr, frame(50, seed=2), bs=64), n_epochs=2, device="cpu")
+    save_tabular(tmp_path/"m.pt", learn.model, p)
+    model2, p2 = load_tabular(tmp_path/"m.pt")
+    a, b = p.predict(learn.model, new), p2.predict(model2, new)
+    assert np.isfinite(a).all() and np.array_equal(a, b)
+    assert p2.state() == p.state()
+
+def test_embedding_net_beats_the_mean_on_diamonds():
+    df = load_diamonds().sample(3000, random_state=0)
+    tr, va = df.iloc[:2000], df.iloc[2000:]
+    p = TabularProc(CAT_NAMES, CONT_NAMES, "log_price").fit(tr)
+    set_seed(0)
+    learn = fit_tabular(ConcatMLP(p.emb_szs(), len(CONT_NAMES)), tabular_dls(p, tr, va), n_epochs=4, device="cpu")
+    err = np.sqrt(np.mean((p.predict(learn.model, va) - va.log_price.to_numpy()) ** 2))
+    assert err < 0.5 * va.log_price.std()
