@@ -10,7 +10,13 @@ start=$(date +%s)
 declare -a timings=()
 stage() { echo; echo "== $*"; stage_name="$*"; stage_t0=$EPOCHREALTIME; }
 done_stage() { local s; s=$(awk "BEGIN{printf \"%.1f\", $EPOCHREALTIME - $stage_t0}"); timings+=("$(printf '%7s s  %s' "$s" "$stage_name")"); echo "-- $s s: $stage_name"; }
-trap 'echo; echo "stage times:"; printf "%s\n" "${timings[@]}"; echo "whole suite: $(( $(date +%s) - start )) s"' EXIT
+report() {
+  local rc=$?
+  echo; echo "stage times:"; printf "%s\n" "${timings[@]}"
+  [ "$rc" = 0 ] || echo "FAILED (exit $rc) in stage: ${stage_name:-?}"
+  echo "whole suite: $(( $(date +%s) - start )) s"
+}
+trap report EXIT
 
 stage "set-up (tools/setup.sh)"
 bash tools/setup.sh
