@@ -155,6 +155,9 @@ def main():
     t0, results = time.perf_counter(), []
     jobs = max(1, min(a.jobs, len(nbs)))
     print(f"executing {len(nbs)} notebooks, {jobs} at a time", flush=True)
+    # With several notebooks at once, PyTorch's default of one thread per core oversubscribes the cores, and threads
+    # that wait for each other make a run many times slower: each kernel gets cores/jobs threads unless set already.
+    if jobs > 1: os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
     # spawn: a fresh interpreter per worker (no forked asyncio or ZMQ state)
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         futs = [pool.submit(_run_one, str(nb), str(out/nb.name), a.timeout, flags) for nb in order(nbs, out)]
