@@ -6,7 +6,12 @@ from coursecompanion.lr_finder import lr_find
 from coursecompanion.transfer_learning import (TransferLearner, small_cnn, cnn_splitter, lr_spread, load_body,
                                                pick_classes, norm_params, valid_accuracy)
 
-torch.set_num_threads(1)  # tiny models: more threads only add overhead
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    "Tiny models: more threads only add overhead (restored after this module)."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 def tiny_learner(seed=0, train_bn=True, n=40):
     g = torch.Generator().manual_seed(seed)
