@@ -6,7 +6,7 @@
 __all__ = ['mlp', 'one_cycle_trial', 'grid', 'encode', 'random_search', 'best_so_far', 'forest_predict', 'expected_improvement',
            'lower_confidence_bound', 'rf_search']
 
-# %% ../nbs/10_hyperparameter_search.ipynb #9de3fdba
+# %% ../nbs/10_hyperparameter_search.ipynb #beb2b276
 import itertools, math
 import numpy as np
 import torch
@@ -16,7 +16,7 @@ from .data import DataLoaders
 from .learner import Learner, accuracy
 from .one_cycle import fit_one_cycle
 
-# %% ../nbs/10_hyperparameter_search.ipynb #c7810d9d
+# %% ../nbs/10_hyperparameter_search.ipynb #4e4ea9fb
 def mlp(n_in:int=64, n_hidden:int=32, n_out:int=10, seed:int=0) -> nn.Module:
     "A one-hidden-layer MLP, initialised from `seed`."
     set_seed(seed)
@@ -33,7 +33,7 @@ def one_cycle_trial(config:dict, # lr, wd, pct_start, bs
     preds, targs = learn.get_preds()
     return 1 - accuracy(preds, targs).item()
 
-# %% ../nbs/10_hyperparameter_search.ipynb #7e12f016
+# %% ../nbs/10_hyperparameter_search.ipynb #3559dbfd
 def grid(**values) -> list:
     "Every combination of the given values, as a list of dicts."
     names = list(values)
@@ -44,7 +44,7 @@ def encode(configs:list, log:tuple=("lr", "wd", "bs")) -> np.ndarray:
     names = list(configs[0])
     return np.array([[math.log10(c[k]) if k in log else float(c[k]) for k in names] for c in configs])
 
-# %% ../nbs/10_hyperparameter_search.ipynb #de073cf8
+# %% ../nbs/10_hyperparameter_search.ipynb #b06d3cc8
 def random_search(objective, # config -> score to minimise
                   candidates:list, n_trials:int, seed:int=0) -> list:
     "Scores of `n_trials` configurations drawn at random, without replacement, from `candidates`."
@@ -55,7 +55,7 @@ def best_so_far(trials:list) -> np.ndarray:
     "The lowest score after each trial."
     return np.minimum.accumulate([s for _, s in trials])
 
-# %% ../nbs/10_hyperparameter_search.ipynb #b372468e
+# %% ../nbs/10_hyperparameter_search.ipynb #b728583e
 def forest_predict(X, y, X_new, n_trees:int=50, seed:int=0, min_samples_leaf:int=1):
     "Mean and spread across the trees of a random forest fitted to `(X, y)`, at `X_new`."
     ensemble = require("sklearn.ensemble", "search", "scikit-learn")
@@ -64,7 +64,7 @@ def forest_predict(X, y, X_new, n_trees:int=50, seed:int=0, min_samples_leaf:int
     per_tree = np.stack([t.predict(X_new) for t in rf.estimators_])
     return per_tree.mean(0), per_tree.std(0)
 
-# %% ../nbs/10_hyperparameter_search.ipynb #ea8b9cc1
+# %% ../nbs/10_hyperparameter_search.ipynb #82f69984
 def expected_improvement(mu, sigma, best:float, xi:float=0.01) -> np.ndarray:
     "Expected amount by which a Gaussian(mu, sigma) score falls below `best - xi` (we minimise)."
     mu, sigma = np.asarray(mu, float), np.maximum(np.asarray(sigma, float), 1e-12)
@@ -77,7 +77,7 @@ def lower_confidence_bound(mu, sigma, kappa:float=1.96) -> np.ndarray:
     "An optimistic score: `mu - kappa*sigma` (we minimise)."
     return np.asarray(mu) - kappa * np.asarray(sigma)
 
-# %% ../nbs/10_hyperparameter_search.ipynb #7187715d
+# %% ../nbs/10_hyperparameter_search.ipynb #6573670b
 def rf_search(objective, candidates:list, n_trials:int, n_init:int=5, acq:str="EI", seed:int=0,
               n_trees:int=50, xi:float=0.01, kappa:float=1.96) -> list:
     "Sequential model-based search: `n_init` random trials, then the candidate a random forest rates best."
@@ -85,9 +85,11 @@ def rf_search(objective, candidates:list, n_trials:int, n_init:int=5, acq:str="E
     X, seen = encode(candidates), {id(c) for c, _ in trials}
     while len(trials) < n_trials:
         left = [i for i, c in enumerate(candidates) if id(c) not in seen]
-        mu, sigma = forest_predict(encode([c for c, _ in trials]), [s for _, s in trials], X[left], n_trees, seed + len(trials))
+        X_seen, y_seen = encode([c for c, _ in trials]), [s for _, s in trials]
+        mu, sigma = forest_predict(X_seen, y_seen, X[left], n_trees, seed + len(trials))
         best = min(s for _, s in trials)
         score = expected_improvement(mu, sigma, best, xi) if acq == "EI" else -lower_confidence_bound(mu, sigma, kappa)
         c = candidates[left[int(np.argmax(score))]]
-        trials.append((c, objective(c))); seen.add(id(c))
+        trials.append((c, objective(c)))
+        seen.add(id(c))
     return trials

@@ -7,7 +7,7 @@ __all__ = ['SOURCE_CLASSES', 'TARGET_CLASSES', 'pick_classes', 'conv_block', 'sm
            'normalize', 'lr_spread', 'TransferLearner', 'norm_params', 'GroupOneCycleCB', 'target_data', 'labelled_dls',
            'load_body', 'valid_accuracy']
 
-# %% ../nbs/08_transfer_learning.ipynb #e1f19955
+# %% ../nbs/08_transfer_learning.ipynb #96888462
 import math
 from collections import OrderedDict
 import torch
@@ -17,7 +17,7 @@ from .data import DataLoader, DataLoaders, load_fashion_mnist, subset
 from .learner import Learner, accuracy
 from .one_cycle import OneCycleCB, cycle_pos, one_cycle_lr, one_cycle_mom, set_hyper
 
-# %% ../nbs/08_transfer_learning.ipynb #3efb2f3f
+# %% ../nbs/08_transfer_learning.ipynb #8a6186e9
 SOURCE_CLASSES, TARGET_CLASSES = (0, 1, 3, 5, 8), (2, 4, 6, 7, 9)
 
 def pick_classes(x, y, classes):
@@ -27,7 +27,7 @@ def pick_classes(x, y, classes):
     remap[classes] = torch.arange(len(classes))
     return x[keep][:, None], remap[y[keep]]
 
-# %% ../nbs/08_transfer_learning.ipynb #f284ff63
+# %% ../nbs/08_transfer_learning.ipynb #3e50dd90
 def conv_block(ni:int, # Input channels
                nf:int): # Output channels
     "A 3x3 stride-2 convolution, batch norm and ReLU: halves the image."
@@ -41,13 +41,13 @@ def small_cnn(n_out:int=5, # Classes
     body = nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten())
     return nn.Sequential(OrderedDict(body=body, head=nn.Linear(widths[-1], n_out)))
 
-# %% ../nbs/08_transfer_learning.ipynb #18ea73f9
+# %% ../nbs/08_transfer_learning.ipynb #6ffda660
 def cnn_splitter(model:nn.Module):
     "Parameter groups of a `small_cnn`: one per conv block, then the head."
     groups = [list(b.parameters()) for b in model.body]
     return [g for g in groups if g] + [list(model.head.parameters())]
 
-# %% ../nbs/08_transfer_learning.ipynb #b6e46997
+# %% ../nbs/08_transfer_learning.ipynb #be49162f
 def pixel_stats(x:torch.Tensor, scale:float=255.) -> dict:
     "Normalisation statistics (as `DataLoaders.stats` holds them) of raw images `x`."
     xf = x.float() / scale
@@ -57,7 +57,7 @@ def normalize(x:torch.Tensor, stats:dict) -> torch.Tensor:
     "Raw images `x` normalised with `stats`; without a mean only scaled."
     return DataLoaders(None, None, stats).normalize(x)
 
-# %% ../nbs/08_transfer_learning.ipynb #7bbf8cd4
+# %% ../nbs/08_transfer_learning.ipynb #ec1f757f
 def lr_spread(lr, # A float, `slice(hi)` or `slice(lo, hi)`
               n:int): # Parameter groups
     "One learning rate per group: equal, `hi/10` but the last, or geometric from `lo` to `hi`."
@@ -66,7 +66,7 @@ def lr_spread(lr, # A float, `slice(hi)` or `slice(lo, hi)`
     if n == 1: return [float(lr.stop)]
     return [lr.start * (lr.stop / lr.start) ** (i / (n - 1)) for i in range(n)]
 
-# %% ../nbs/08_transfer_learning.ipynb #5eb1c5dc
+# %% ../nbs/08_transfer_learning.ipynb #f3f6a3e7
 class TransferLearner(Learner):
     "A `Learner` whose optimiser has one parameter group per group of `splitter(model)`, which can be frozen."
     def __init__(self, model:nn.Module, dls, splitter=cnn_splitter, # Model -> list of lists of parameters
@@ -81,7 +81,7 @@ class TransferLearner(Learner):
         self.opt = self.opt_func([{"params": ps, "lr": l} for ps, l in zip(self.groups, lrs)], lr=lrs[-1])
         return self.opt
 
-# %% ../nbs/08_transfer_learning.ipynb #1da82b7b
+# %% ../nbs/08_transfer_learning.ipynb #891c5e47
 _NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)
 
 def norm_params(model:nn.Module) -> set:
@@ -97,7 +97,7 @@ def freeze_to(self:TransferLearner, n:int):
         for p in ps: p.requires_grad_(i >= n or id(p) in norms)
     return self
 
-# %% ../nbs/08_transfer_learning.ipynb #9216d0c9
+# %% ../nbs/08_transfer_learning.ipynb #b1bfe5b8
 @patch
 def freeze(self:TransferLearner):
     "Train only the last group (the head), and normalisation layers if `train_bn`."
@@ -108,7 +108,7 @@ def unfreeze(self:TransferLearner):
     "Train every group."
     return self.freeze_to(0)
 
-# %% ../nbs/08_transfer_learning.ipynb #0c84c05c
+# %% ../nbs/08_transfer_learning.ipynb #2d2b5fac
 class GroupOneCycleCB(OneCycleCB):
     "1cycle in every parameter group, each with its own peak LR from `lr_spread(lr_max, n_groups)`."
     def before_batch(self, learn):
@@ -125,13 +125,14 @@ def fit_one_cycle(self:TransferLearner, n_epochs:int, lr_max=None, div:float=25.
     cb = GroupOneCycleCB(self.lr if lr_max is None else lr_max, div, div_final, pct_start, moms)
     return self.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
 
-# %% ../nbs/08_transfer_learning.ipynb #d08c58b2
+# %% ../nbs/08_transfer_learning.ipynb #89854e64
 def target_data(x_tr, y_tr, x_te, y_te, classes=TARGET_CLASSES, n_valid:int=500, n_test:int=2000, seed:int=0):
     "Raw target images: a training pool, a validation split out of it, and a test subset."
     x, y = pick_classes(x_tr, y_tr, classes)
     idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     xt, yt = subset(*pick_classes(x_te, y_te, classes), n_test, seed)
-    return {"pool": (x[idx[n_valid:]], y[idx[n_valid:]]), "valid": (x[idx[:n_valid]], y[idx[:n_valid]]), "test": (xt, yt)}
+    train, valid = idx[n_valid:], idx[:n_valid]
+    return {"pool": (x[train], y[train]), "valid": (x[valid], y[valid]), "test": (xt, yt)}
 
 def labelled_dls(data:dict, n:int, stats:dict, seed:int=0, bs:int|None=None):
     "DataLoaders over `n` labelled pool images (batch size n/5, 10 to 64) and the validation split."
@@ -140,17 +141,19 @@ def labelled_dls(data:dict, n:int, stats:dict, seed:int=0, bs:int|None=None):
     train = DataLoader(normalize(x, stats), y, bs, shuffle=True, seed=seed, drop_last=len(x) > bs)
     return DataLoaders(train, DataLoader(normalize(data["valid"][0], stats), data["valid"][1], 500), stats)
 
-# %% ../nbs/08_transfer_learning.ipynb #8a813a5c
+# %% ../nbs/08_transfer_learning.ipynb #e6eb0f97
 def load_body(model:nn.Module, state:dict) -> nn.Module:
     "Copy every pretrained tensor of `state` except the head's into `model`."
     body, own = {k: v for k, v in state.items() if not k.startswith("head.")}, model.state_dict()
     missing = [k for k in own if k not in body and not k.startswith("head.")]
-    wrong = [f"{k}: {tuple(v.shape)} vs {tuple(own[k].shape)}" for k, v in body.items() if k not in own or own[k].shape != v.shape]
-    if missing or wrong: raise ValueError(f"pretrained state does not fit: missing {missing[:3]}, mismatched {wrong[:3]}")
+    wrong = [f"{k}: {tuple(v.shape)} vs {tuple(own[k].shape) if k in own else None}"
+             for k, v in body.items() if k not in own or own[k].shape != v.shape]
+    if missing or wrong:
+        raise ValueError(f"pretrained state does not fit: missing {missing[:3]}, mismatched {wrong[:3]}")
     model.load_state_dict(body, strict=False)
     return model
 
-# %% ../nbs/08_transfer_learning.ipynb #e2671622
+# %% ../nbs/08_transfer_learning.ipynb #f35b7825
 @patch
 def fine_tune(self:TransferLearner, epochs:int, base_lr:float=1e-2, freeze_epochs:int=1,
               lr_mult:float=100, # The first group's LR is the head's divided by this
@@ -162,7 +165,7 @@ def fine_tune(self:TransferLearner, epochs:int, base_lr:float=1e-2, freeze_epoch
     self.unfreeze()
     return self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), pct_start=pct_start, div=div, **kwargs)
 
-# %% ../nbs/08_transfer_learning.ipynb #0b29416d
+# %% ../nbs/08_transfer_learning.ipynb #f39f8527
 @patch
 def gradual_unfreeze(self:TransferLearner, epochs:int, base_lr:float=1e-2, stage_epochs:int=1, lr_mult:float=100,
                      **kwargs):
@@ -171,12 +174,13 @@ def gradual_unfreeze(self:TransferLearner, epochs:int, base_lr:float=1e-2, stage
     self.freeze().fit_one_cycle(stage_epochs, slice(base_lr), pct_start=0.99, **kwargs)
     base_lr /= 2
     for k in range(2, n):
-        self.freeze_to(-k).fit_one_cycle(stage_epochs, slice(base_lr / lr_mult, base_lr), pct_start=0.3, div=5., **kwargs)
+        lrs = slice(base_lr / lr_mult, base_lr)
+        self.freeze_to(-k).fit_one_cycle(stage_epochs, lrs, pct_start=0.3, div=5., **kwargs)
     rest = epochs - (n - 1) * stage_epochs
     if rest > 0: self.unfreeze().fit_one_cycle(rest, slice(base_lr / lr_mult, base_lr), pct_start=0.3, div=5., **kwargs)
     return self
 
-# %% ../nbs/08_transfer_learning.ipynb #11315135
+# %% ../nbs/08_transfer_learning.ipynb #0da36f63
 def valid_accuracy(learn:Learner) -> float:
     "Accuracy of `learn` on its validation loader."
     preds, targs = learn.get_preds()
@@ -192,4 +196,5 @@ def fine_tune_best(self:TransferLearner, path, # Where the frozen-stage checkpoi
     self.unfreeze().fit_one_cycle(epochs, slice(base_lr / 2 / lr_mult, base_lr / 2), pct_start=0.3, div=5., **kwargs)
     unfrozen_acc = valid_accuracy(self)
     if unfrozen_acc < frozen_acc: self.load(path)
-    return {"frozen": frozen_acc, "unfrozen": unfrozen_acc, "kept": "unfrozen" if unfrozen_acc >= frozen_acc else "frozen"}
+    kept = "unfrozen" if unfrozen_acc >= frozen_acc else "frozen"
+    return {"frozen": frozen_acc, "unfrozen": unfrozen_acc, "kept": kept}

@@ -36,9 +36,9 @@ def test_random_search_draws_without_replacement():
     assert len({tuple(c.values()) for c, _ in trials}) == len(SPACE) and best_so_far(trials)[-1] == OPT
 
 def test_rf_search_beats_random_on_a_smooth_bowl():
-    # on a smooth objective the surrogate finds the optimum's neighbourhood sooner than random search (6 seeds, medians)
-    rf = [best_so_far(rf_search(bowl, SPACE, 15, n_init=5, seed=s, n_trees=10))[-1] - OPT for s in range(6)]
-    rnd = [best_so_far(random_search(bowl, SPACE, 15, seed=s))[-1] - OPT for s in range(6)]
+    # on a smooth objective the surrogate finds the optimum's neighbourhood sooner than random search (5 seeds, medians)
+    rf = [best_so_far(rf_search(bowl, SPACE, 15, n_init=5, seed=s, n_trees=10))[-1] - OPT for s in range(5)]
+    rnd = [best_so_far(random_search(bowl, SPACE, 15, seed=s))[-1] - OPT for s in range(5)]
     assert np.median(rf) < np.median(rnd) and max(rf) < max(rnd)
 
 @pytest.mark.parametrize("acq", ["EI", "LCB"])

@@ -6,9 +6,16 @@ from coursecompanion.lr_finder import lr_find
 from coursecompanion.transfer_learning import (TransferLearner, small_cnn, cnn_splitter, lr_spread, load_body,
                                                pick_classes, norm_params, valid_accuracy)
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    "Tiny models: more threads only add overhead (restored after this module)."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 def tiny_learner(seed=0, train_bn=True, n=40):
     g = torch.Generator().manual_seed(seed)
-    x, y = torch.randn(n, 1, 28, 28, generator=g), torch.randint(0, 5, (n,), generator=g)
+    x, y = torch.randn(n, 1, 12, 12, generator=g), torch.randint(0, 5, (n,), generator=g)
     dls = DataLoaders(DataLoader(x, y, 10, shuffle=True, seed=seed, drop_last=True), DataLoader(x, y, 20))
     torch.manual_seed(seed)
     return TransferLearner(small_cnn(), dls, lr=1e-2, opt_func=torch.optim.AdamW, train_bn=train_bn)
