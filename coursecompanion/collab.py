@@ -7,7 +7,7 @@ __all__ = ['ml100k_dir', 'load_ml100k', 'check_pairs', 'check_ratings', 'IdMap',
            'CollabDataLoaders', 'fit_collab', 'valid_rmse', 'sigmoid_range', 'DotProductBias', 'Recommender',
            'CollabNN', 'ranking_metrics', 'nearest_items']
 
-# %% ../nbs/17_collab.ipynb #7098e1a3
+# %% ../nbs/17_collab.ipynb #2fb05d75
 import importlib.util
 from functools import partial
 from pathlib import Path
@@ -21,7 +21,7 @@ from .learner import Learner
 from .one_cycle import fit_one_cycle
 from .optimizers import AdamW
 
-# %% ../nbs/17_collab.ipynb #98132cee
+# %% ../nbs/17_collab.ipynb #bc8fe661
 def ml100k_dir() -> Path:
     "The MovieLens 100k folder inside the installed `recbole` package, found without importing recbole."
     spec = importlib.util.find_spec("recbole")
@@ -33,7 +33,7 @@ def ml100k_dir() -> Path:
         raise FileNotFoundError(f"{d}/ml-100k.inter is missing: reinstall recbole 1.2.1")
     return d
 
-# %% ../nbs/17_collab.ipynb #6fc42575
+# %% ../nbs/17_collab.ipynb #a07d210a
 def load_ml100k():
     "MovieLens 100k as two DataFrames: ratings (user, item, rating, timestamp) and movies (item, title, year, genres)."
     pd = require("pandas", "collab")
@@ -46,7 +46,7 @@ def load_ml100k():
     movies["item"] = movies["item"].astype("int64")
     return ratings, movies
 
-# %% ../nbs/17_collab.ipynb #f5cbfb0e
+# %% ../nbs/17_collab.ipynb #bfa04ec8
 def check_pairs(df, cols=("user", "item"), # Columns that must hold integer ids
                 also=()): # Other columns that must be present
     "Raise a clear error if `df` lacks a column or holds ids that are not integers; return `df`."
@@ -60,7 +60,7 @@ def check_pairs(df, cols=("user", "item"), # Columns that must hold integer ids
                             f"convert it, e.g. df[{c!r}].astype(int)")
     return df
 
-# %% ../nbs/17_collab.ipynb #60e7ed4a
+# %% ../nbs/17_collab.ipynb #ada887d3
 def check_ratings(df, rating_range=(1, 5)):
     "Raise a clear error unless `df` has integer user and item ids and numeric ratings within `rating_range`."
     pd = require("pandas", "collab")
@@ -74,7 +74,7 @@ def check_ratings(df, rating_range=(1, 5)):
         raise ValueError(f"{int(bad.sum())} ratings lie outside the scale [{lo}, {hi}], e.g. {r[bad].iloc[0]}")
     return df
 
-# %% ../nbs/17_collab.ipynb #1a75c408
+# %% ../nbs/17_collab.ipynb #e179d09b
 class IdMap:
     "Ids seen in training to rows 1..n; row 0 stands for any id never seen (the cold-start slot)."
     def __init__(self, ids): self.ids = np.unique(np.asarray(ids))
@@ -85,7 +85,7 @@ class IdMap:
         pos = np.searchsorted(self.ids, a).clip(0, len(self.ids) - 1)
         return torch.from_numpy(np.where(self.ids[pos] == a, pos + 1, 0).astype(np.int64))
 
-# %% ../nbs/17_collab.ipynb #f478d0c8
+# %% ../nbs/17_collab.ipynb #a54a69b6
 def kfold(n:int, # Number of rows
           k:int=5, # Number of folds
           seed:int=0):
@@ -96,7 +96,7 @@ def rmse(pred, target) -> float:
     "Root mean squared error."
     return float(np.sqrt(np.mean((np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64)) ** 2)))
 
-# %% ../nbs/17_collab.ipynb #760f676c
+# %% ../nbs/17_collab.ipynb #2b2d3870
 class BiasBaseline:
     "Rating = mean + user bias + item bias, fitted by regularised alternating least squares (Surprise's BaselineOnly)."
     def __init__(self, reg_u:float=15., # Shrinkage of user biases (pseudo-ratings at zero)
@@ -104,7 +104,7 @@ class BiasBaseline:
                  n_epochs:int=10): # Alternating rounds
         self.reg_u, self.reg_i, self.n_epochs = reg_u, reg_i, n_epochs
 
-# %% ../nbs/17_collab.ipynb #0ae921ec
+# %% ../nbs/17_collab.ipynb #1441b50a
 @patch
 def fit(self:BiasBaseline, df):
     "Fit the global mean and the biases on a rating table `df`; return self."
@@ -121,14 +121,14 @@ def fit(self:BiasBaseline, df):
     self.bu, self.bi, self.user_counts = bu, bi, nu  # row 0 (unseen) has no ratings, so its biases are exactly 0
     return self
 
-# %% ../nbs/17_collab.ipynb #58902d0c
+# %% ../nbs/17_collab.ipynb #7c0f8308
 @patch
 def predict(self:BiasBaseline, df) -> np.ndarray:
     "Predicted ratings for the (user, item) rows of `df`; an unseen user or item adds no bias."
     check_pairs(df)
     return self.mu + self.bu[self.umap.encode(df["user"]).numpy()] + self.bi[self.imap.encode(df["item"]).numpy()]
 
-# %% ../nbs/17_collab.ipynb #67e32759
+# %% ../nbs/17_collab.ipynb #b4be2134
 class CollabDataLoaders(DataLoaders):
     "Training and validation loaders of `(user row, item row) -> rating`, with the id maps fitted on the training rows."
     def __init__(self, train_df, valid_df=None, bs:int=1024, seed:int=0):
@@ -141,7 +141,7 @@ class CollabDataLoaders(DataLoaders):
         x = torch.stack([self.umap.encode(df["user"]), self.imap.encode(df["item"])], 1)
         return x, torch.tensor(df["rating"].to_numpy(), dtype=torch.float32)
 
-# %% ../nbs/17_collab.ipynb #52a0bb93
+# %% ../nbs/17_collab.ipynb #f13bbb10
 def fit_collab(model:nn.Module, dls, n_epochs:int=8, lr:float=1e-2, wd:float=1.0, device=None) -> Learner:
     "Train a rating model with MSE, `AdamW` (decoupled weight decay `wd`) and the 1cycle schedule; return the Learner."
     learn = Learner(model, dls, F.mse_loss, lr=lr, opt_func=partial(AdamW, weight_decay=wd), device=device)
@@ -152,12 +152,12 @@ def valid_rmse(learn:Learner) -> float:
     "RMSE on the validation loader, from the last epoch's validation MSE."
     return learn.recorder.values[-1]["valid_loss"] ** 0.5
 
-# %% ../nbs/17_collab.ipynb #8cb0bec1
+# %% ../nbs/17_collab.ipynb #276f1f07
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
     "Squash `x` into the open interval (lo, hi) with a sigmoid."
     return torch.sigmoid(x) * (hi - lo) + lo
 
-# %% ../nbs/17_collab.ipynb #a0275378
+# %% ../nbs/17_collab.ipynb #14a0386a
 class DotProductBias(nn.Module):
     "Rating = sigmoid_range(user . item + user bias + item bias); row 0 of each table is the unseen slot, kept at 0."
     def __init__(self, n_users:int, n_items:int, n_factors:int=50, y_range=(0., 5.5), init_std:float=0.01):
@@ -169,7 +169,7 @@ class DotProductBias(nn.Module):
             for e in (self.user_factors, self.item_factors): e.weight.normal_(0, init_std)[0] = 0
             for e in (self.user_bias, self.item_bias): e.weight.zero_()
 
-# %% ../nbs/17_collab.ipynb #cc4aaec8
+# %% ../nbs/17_collab.ipynb #af217093
 @patch
 def forward(self:DotProductBias, x:torch.Tensor) -> torch.Tensor:
     "Predicted ratings of the (user row, item row) pairs in `x` (shape `(n, 2)`)."
@@ -177,7 +177,7 @@ def forward(self:DotProductBias, x:torch.Tensor) -> torch.Tensor:
     dot = (self.user_factors(u) * self.item_factors(i)).sum(1)
     return sigmoid_range(dot + self.user_bias(u)[:, 0] + self.item_bias(i)[:, 0], *self.y_range)
 
-# %% ../nbs/17_collab.ipynb #72b97e3d
+# %% ../nbs/17_collab.ipynb #5d394135
 class Recommender:
     "A trained rating model with its id maps, and a bias-only fallback for any user or item it has never seen."
     def __init__(self, model:nn.Module, dls:CollabDataLoaders, fallback:BiasBaseline, rating_range=(1, 5),
@@ -185,7 +185,7 @@ class Recommender:
         self.model, self.umap, self.imap, self.fallback = model, dls.umap, dls.imap, fallback
         self.rating_range, self.min_user_ratings = rating_range, min_user_ratings
 
-# %% ../nbs/17_collab.ipynb #6f5b32b8
+# %% ../nbs/17_collab.ipynb #3cd7c3fa
 @patch
 def predict(self:Recommender, df) -> np.ndarray:
     "Ratings for the (user, item) rows of `df`: the model where both were seen in training, else the bias fallback."
@@ -199,7 +199,7 @@ def predict(self:Recommender, df) -> np.ndarray:
         with torch.no_grad(): out[known] = self.model(torch.stack([u, i], 1)[known].to(p.device)).float().cpu().numpy()
     return np.clip(out, *self.rating_range)
 
-# %% ../nbs/17_collab.ipynb #7ea0ee88
+# %% ../nbs/17_collab.ipynb #3abae4e5
 class CollabNN(nn.Module):
     "User and item embeddings, concatenated, through an MLP, squashed into `y_range` (fastai's neural collab model)."
     def __init__(self, n_users:int, n_items:int, user_sz:int=74, item_sz:int=102, n_hidden:int=100, y_range=(0., 5.5)):
@@ -213,7 +213,7 @@ class CollabNN(nn.Module):
         emb = torch.cat([self.user_factors(x[:, 0]), self.item_factors(x[:, 1])], 1)
         return sigmoid_range(self.layers(emb)[:, 0], *self.y_range)
 
-# %% ../nbs/17_collab.ipynb #81c9d150
+# %% ../nbs/17_collab.ipynb #e7dc8a44
 def ranking_metrics(users, ratings, scores, k:int=10, relevant:float=4.0, seed:int=0) -> dict:
     "Mean precision@k (rating >= `relevant`) and nDCG@k (gain = rating) over users with at least `k` held-out ratings."
     users, ratings, scores = np.asarray(users), np.asarray(ratings, np.float64), np.asarray(scores, np.float64)
@@ -230,7 +230,7 @@ def ranking_metrics(users, ratings, scores, k:int=10, relevant:float=4.0, seed:i
         ndcg.append((top * disc).sum() / (ideal * disc).sum())
     return {"users": len(prec), f"precision@{k}": float(np.mean(prec)), f"nDCG@{k}": float(np.mean(ndcg))}
 
-# %% ../nbs/17_collab.ipynb #1009bafb
+# %% ../nbs/17_collab.ipynb #e8e498a6
 def nearest_items(model:nn.Module, imap:IdMap, item, n:int=5):
     "The `n` items whose factors have the highest cosine similarity with `item`'s: a list of (id, similarity)."
     w = F.normalize(model.item_factors.weight.detach()[1:], dim=1)

@@ -7,7 +7,7 @@ __all__ = ['CAT_NAMES', 'CONT_NAMES', 'TABULAR_MODELS', 'load_diamonds', 'vocab_
            'TabularBase', 'init_embedding', 'mlp', 'ConcatMLP', 'Tokens', 'TokenAttention', 'fm_cross', 'DeepFM',
            'fit_tabular', 'save_tabular', 'load_tabular']
 
-# %% ../nbs/16_tabular.ipynb #e5b3a233
+# %% ../nbs/16_tabular.ipynb #37f7343c
 from functools import partial
 import numpy as np
 import torch
@@ -19,7 +19,7 @@ from .learner import Learner
 from .one_cycle import fit_one_cycle
 from .optimizers import AdamW
 
-# %% ../nbs/16_tabular.ipynb #1cb981ea
+# %% ../nbs/16_tabular.ipynb #3c2db20c
 CAT_NAMES, CONT_NAMES = ["cut", "color", "clarity"], ["carat", "depth", "table", "x", "y", "z"]
 
 def load_diamonds():
@@ -30,7 +30,7 @@ def load_diamonds():
     df["log_price"] = np.log(df["price"].astype("float64"))
     return df
 
-# %% ../nbs/16_tabular.ipynb #11f4fde0
+# %% ../nbs/16_tabular.ipynb #32e0c174
 def vocab_of(col) -> list:
     "The values of `col` seen in it (no missing), in the dtype's order for a pandas category, else sorted."
     pd = require("pandas", "tabular")
@@ -38,7 +38,7 @@ def vocab_of(col) -> list:
     if isinstance(col.dtype, pd.CategoricalDtype): return [v for v in col.cat.categories.tolist() if v in seen]
     return sorted(seen, key=lambda v: (str(type(v)), v))
 
-# %% ../nbs/16_tabular.ipynb #cb6859db
+# %% ../nbs/16_tabular.ipynb #d88ecb93
 class TabularProc:
     "Categorify, fill missing (with an indicator), normalise: fitted on training rows only, then applied to any rows."
     def __init__(self, cat_names:list, # Categorical columns
@@ -47,7 +47,7 @@ class TabularProc:
         self.cat_names, self.cont_names, self.y_name = list(cat_names), list(cont_names), y_name
         self.vocab, self.medians, self.means, self.stds, self.na_names, self.y_stats = {}, {}, {}, {}, [], None
 
-# %% ../nbs/16_tabular.ipynb #6a7a4ecb
+# %% ../nbs/16_tabular.ipynb #6a52f6ee
 @patch
 def check(self:TabularProc, df, need_y:bool=False):
     "Raise a clear error if `df` lacks a column or holds a continuous column that is not numeric; return `df`."
@@ -61,7 +61,7 @@ def check(self:TabularProc, df, need_y:bool=False):
                             f"(e.g. {df[c].iloc[0]!r}); convert it, e.g. pd.to_numeric(df[{c!r}])")
     return df
 
-# %% ../nbs/16_tabular.ipynb #d9766c85
+# %% ../nbs/16_tabular.ipynb #749f9a17
 @patch
 def fit(self:TabularProc, df):
     "Learn vocabularies, medians, indicator columns and normalisation statistics from the training rows `df`."
@@ -77,7 +77,7 @@ def fit(self:TabularProc, df):
     if self.y_name: self.y_stats = (float(df[self.y_name].mean()), float(df[self.y_name].std()))
     return self
 
-# %% ../nbs/16_tabular.ipynb #f46276d5
+# %% ../nbs/16_tabular.ipynb #460ea643
 @patch(as_prop=True)
 def all_cats(self:TabularProc) -> list:
     "The categorical columns the model sees: the declared ones, then the missing-value indicators."
@@ -96,7 +96,7 @@ def transform(self:TabularProc, df):
     return (torch.from_numpy(np.stack(codes, 1) if codes else np.zeros((len(df), 0), np.int64)),
             torch.from_numpy(np.stack(conts, 1).astype(np.float32) if conts else np.zeros((len(df), 0), np.float32)))
 
-# %% ../nbs/16_tabular.ipynb #f210ca3d
+# %% ../nbs/16_tabular.ipynb #4ec13ad4
 def emb_sz_rule(n_cat:int) -> int:
     "fastai's embedding width for a column with `n_cat` codes: min(600, round(1.6 * n_cat**0.56))."
     return min(600, round(1.6 * n_cat ** 0.56))
@@ -106,7 +106,7 @@ def emb_szs(self:TabularProc) -> list:
     "(codes, width) of each categorical column's embedding, counted on the training rows (unknown code included)."
     return [(len(self.vocab[c]) + 1, emb_sz_rule(len(self.vocab[c]) + 1)) for c in self.all_cats]
 
-# %% ../nbs/16_tabular.ipynb #0c3e1423
+# %% ../nbs/16_tabular.ipynb #f840b07a
 @patch
 def tensors(self:TabularProc, df):
     "`(x, y)` for a model: x = codes then continuous values in one float32 tensor, y = the standardised target."
@@ -121,7 +121,7 @@ def tabular_dls(proc:TabularProc, train_df, valid_df, bs:int=256, seed:int=0) ->
     train, valid = proc.tensors(train_df), proc.tensors(valid_df)
     return DataLoaders(DataLoader(*train, bs=bs, shuffle=True, seed=seed, drop_last=True), DataLoader(*valid, bs=1024))
 
-# %% ../nbs/16_tabular.ipynb #b2d1cb7d
+# %% ../nbs/16_tabular.ipynb #e2131c61
 class TabularBase(nn.Module):
     "Splits each input row into category codes and continuous values; subclasses define `combine`."
     def __init__(self, emb_szs:list, n_cont:int):
@@ -132,7 +132,7 @@ class TabularBase(nn.Module):
         "Predictions for the rows of `x` (codes, then continuous values), one per row."
         return self.combine(x[:, :self.n_cat].long(), self.bn_cont(x[:, self.n_cat:]))[:, 0]
 
-# %% ../nbs/16_tabular.ipynb #45aa12c4
+# %% ../nbs/16_tabular.ipynb #0761a210
 def init_embedding(e:nn.Embedding, std:float) -> nn.Embedding:
     "Re-initialise `e` from a normal with standard deviation `std`, truncated at two of them (fastai uses std=0.01)."
     with torch.no_grad(): nn.init.trunc_normal_(e.weight, 0., std, -2 * std, 2 * std)
@@ -158,7 +158,7 @@ class ConcatMLP(TabularBase):
         embs = [e(c[:, i]) for i, e in enumerate(self.embeds)]
         return self.layers(torch.cat([self.emb_drop(torch.cat(embs, 1)) if embs else x[:, :0], x], 1))
 
-# %% ../nbs/16_tabular.ipynb #19b7d734
+# %% ../nbs/16_tabular.ipynb #d8a5c41b
 class Tokens(nn.Module):
     "Every column as a `d`-wide token: a category by its embedding, a continuous value x_j by x_j * w_j + b_j."
     def __init__(self, emb_szs:list, n_cont:int, d:int=16):
@@ -170,7 +170,7 @@ class Tokens(nn.Module):
         cats = [e(c[:, i]) for i, e in enumerate(self.embeds)]
         return torch.cat([torch.stack(cats, 1)] * bool(cats) + [x[:, :, None] * self.w + self.b], 1)
 
-# %% ../nbs/16_tabular.ipynb #2a68813c
+# %% ../nbs/16_tabular.ipynb #ac122706
 class TokenAttention(TabularBase):
     "Columns as tokens (`Tokens`), one self-attention layer across them, then an MLP over the flattened tokens."
     def __init__(self, emb_szs:list, n_cont:int, d:int=16, n_heads:int=2, layers=(100,), ps=(0.1,), attn_p:float=0.1):
@@ -184,7 +184,7 @@ class TokenAttention(TabularBase):
         "Attend across the column tokens, flatten, run the MLP."
         return self.head(self.attn(self.tokens(c, x)).flatten(1))
 
-# %% ../nbs/16_tabular.ipynb #0e92fa76
+# %% ../nbs/16_tabular.ipynb #f489f660
 def fm_cross(tokens:torch.Tensor) -> torch.Tensor:
     "The factorisation machine's second-order term: the sum over pairs of columns of their tokens' dot products."
     return 0.5 * (tokens.sum(1) ** 2 - (tokens ** 2).sum(1)).sum(1, keepdim=True)
@@ -200,7 +200,7 @@ class DeepFM(TabularBase):
         t = self.tokens(c, x)
         return fm_cross(t) + self.deep(t.flatten(1))
 
-# %% ../nbs/16_tabular.ipynb #e1ce1804
+# %% ../nbs/16_tabular.ipynb #ddd34a02
 def fit_tabular(model:nn.Module, dls, n_epochs:int=12, lr:float=3e-3, wd:float=0.01, device=None) -> Learner:
     "Train a tabular model with MSE, `AdamW` (decoupled weight decay `wd`) and the 1cycle schedule; return the Learner."
     learn = Learner(model, dls, F.mse_loss, lr=lr, opt_func=partial(AdamW, weight_decay=wd), device=device)
@@ -215,7 +215,7 @@ def predict(self:TabularProc, model:nn.Module, df) -> np.ndarray:
     with torch.no_grad(): p = model(x.to(next(model.parameters()).device)).float().cpu().numpy()
     return p * self.y_stats[1] + self.y_stats[0] if self.y_stats else p
 
-# %% ../nbs/16_tabular.ipynb #87fffe77
+# %% ../nbs/16_tabular.ipynb #ed6816f0
 @patch
 def state(self:TabularProc) -> dict:
     "The fitted preprocessing as plain Python data."
@@ -228,12 +228,13 @@ def load_state(self:TabularProc, state:dict):
     for k, v in state.items(): setattr(self, k, tuple(v) if k == "y_stats" and v is not None else v)
     return self
 
-# %% ../nbs/16_tabular.ipynb #c7a7ac15
+# %% ../nbs/16_tabular.ipynb #5614c7af
 TABULAR_MODELS = {"ConcatMLP": ConcatMLP, "TokenAttention": TokenAttention, "DeepFM": DeepFM}
 
 def save_tabular(path, model:nn.Module, proc:TabularProc):
     "Save a tabular model's weights and constructor arguments together with its fitted preprocessing."
-    torch.save({"model": type(model).__name__, "config": model.config, "weights": model.state_dict(),
+    weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}  # loadable on a machine without a GPU
+    torch.save({"model": type(model).__name__, "config": model.config, "weights": weights,
                 "proc": proc.state()}, path)
 
 def load_tabular(path):
