@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['fcn', 'resize_batch', 'ProgressiveResizeCB', 'count_macs', 'schedule_macs', 'accuracy_at']
 
-# %% ../nbs/13_progressive_resizing.ipynb #afed589a
+# %% ../nbs/13_progressive_resizing.ipynb #cf12d283
 import torch
 from torch import nn
 from .core import require
 from .learner import Callback
 
-# %% ../nbs/13_progressive_resizing.ipynb #dc0cfae6
+# %% ../nbs/13_progressive_resizing.ipynb #e226e39a
 def fcn(n_out:int=10, # Classes
         widths:tuple=(16, 32, 64, 64), # Channels of each conv block
         n_strided:int=3, # The first `n_strided` blocks halve the size
@@ -23,7 +23,7 @@ def fcn(n_out:int=10, # Classes
         c = w
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, n_out))
 
-# %% ../nbs/13_progressive_resizing.ipynb #9caa76e8
+# %% ../nbs/13_progressive_resizing.ipynb #19a4962b
 def resize_batch(x:torch.Tensor, # Images (n, c, h, w)
                  size:int): # The new height and width
     "Resize a batch of images to `size` x `size` with torchvision (bilinear, antialiased)."
@@ -31,7 +31,7 @@ def resize_batch(x:torch.Tensor, # Images (n, c, h, w)
     TF = require("torchvision.transforms.v2.functional", "vision", "torchvision")
     return TF.resize(x, [size, size], antialias=True)
 
-# %% ../nbs/13_progressive_resizing.ipynb #d8b991e7
+# %% ../nbs/13_progressive_resizing.ipynb #0ee6c6b7
 class ProgressiveResizeCB(Callback):
     "Resize training batches to `sizes[epoch]` (the last size repeats) and validation batches to `valid_size`."
     order = -15
@@ -46,7 +46,7 @@ class ProgressiveResizeCB(Callback):
         key = (learn.epoch, "train" if learn.training else "valid")
         self.seen.setdefault(key, set()).add(tuple(learn.xb.shape[-2:]))
 
-# %% ../nbs/13_progressive_resizing.ipynb #fea01c88
+# %% ../nbs/13_progressive_resizing.ipynb #eb9fa3f4
 def count_macs(model:nn.Module, # A model of `nn.Conv2d` and `nn.Linear` layers (others are not counted)
                size:int, # Input height and width
                n_in:int=1): # Input channels
@@ -63,13 +63,13 @@ def count_macs(model:nn.Module, # A model of `nn.Conv2d` and `nn.Linear` layers 
         for h in handles: h.remove()
     return sum(total)
 
-# %% ../nbs/13_progressive_resizing.ipynb #a4d4f96d
+# %% ../nbs/13_progressive_resizing.ipynb #875eec79
 def schedule_macs(model:nn.Module, sizes, n_items:int, n_in:int=1) -> int:
     "Forward multiply-adds of training `model` on `n_items` images per epoch at each size of `sizes` in turn."
     per = {s: count_macs(model, s, n_in) for s in set(sizes)}
     return sum(per[s] * n_items for s in sizes)
 
-# %% ../nbs/13_progressive_resizing.ipynb #26a1839e
+# %% ../nbs/13_progressive_resizing.ipynb #27908de7
 def accuracy_at(model:nn.Module, # A classifier that takes any image size
                 x:torch.Tensor, # Normalised images (n, c, h, w)
                 y:torch.Tensor, # Class labels (n,)

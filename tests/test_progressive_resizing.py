@@ -5,12 +5,14 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from coursecompanion.data import DataLoaders
 from coursecompanion.learner import Learner, Callback
-from coursecompanion.progressive_resizing import fcn, resize_batch, ProgressiveResizeCB, count_macs, schedule_macs, accuracy_at
+from coursecompanion.progressive_resizing import (fcn, resize_batch, ProgressiveResizeCB, count_macs, schedule_macs,
+                                                  accuracy_at)
 
 def tiny_dls(n=96, size=28):
     g = torch.Generator().manual_seed(0)
     x = (torch.rand(n, 1, size, size, generator=g) * 255).to(torch.uint8)
-    return DataLoaders.from_tensors(x, torch.randint(0, 10, (n,), generator=g), x[:40], torch.zeros(40).long(), bs=32, seed=0)
+    y = torch.randint(0, 10, (n,), generator=g)
+    return DataLoaders.from_tensors(x, y, x[:40], torch.zeros(40).long(), bs=32, seed=0)
 
 class ShapeLogCB(Callback):
     "Log the shape the model receives (runs after the resize callback)."
