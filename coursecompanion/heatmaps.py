@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['Hook', 'Hooks', 'class_activation_map', 'grad_cam', 'scale_map', 'show_cam', 'cell_of', 'cell_mass', 'sobel_map']
 
-# %% ../nbs/18_heatmaps.ipynb #5ec8cb66
+# %% ../nbs/18_heatmaps.ipynb #b1b65cba
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-# %% ../nbs/18_heatmaps.ipynb #02955859
+# %% ../nbs/18_heatmaps.ipynb #29685cac
 class Hook:
     "Keep `module`'s latest output (`stored`) and, if `backward`, the gradient with respect to it (`grad`)."
     def __init__(self, module:nn.Module, backward:bool=False):
@@ -26,7 +26,7 @@ class Hook:
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
 
-# %% ../nbs/18_heatmaps.ipynb #1975442a
+# %% ../nbs/18_heatmaps.ipynb #cb7632df
 class Hooks(list):
     "A `Hook` on each of `modules`, removed together when the `with` block ends."
     def __init__(self, modules, backward:bool=False): super().__init__(Hook(m, backward) for m in modules)
@@ -36,7 +36,7 @@ class Hooks(list):
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
 
-# %% ../nbs/18_heatmaps.ipynb #bd8a166b
+# %% ../nbs/18_heatmaps.ipynb #7e745fc0
 def class_activation_map(body:nn.Module, # The convolutional part, up to the last feature maps (n, k, h, w)
                          head:nn.Linear, # The linear layer applied after global average pooling
                          x:torch.Tensor, # A batch of images
@@ -44,7 +44,7 @@ def class_activation_map(body:nn.Module, # The convolutional part, up to the las
     "CAM: the head's weights for `cls` applied at every position of the last feature maps, (n, h, w)."
     with torch.no_grad(): return torch.einsum("nk,nkhw->nhw", head.weight[cls], body(x))
 
-# %% ../nbs/18_heatmaps.ipynb #e9796275
+# %% ../nbs/18_heatmaps.ipynb #96736b94
 def grad_cam(model:nn.Module, # The network, put in evaluation mode
              layer:nn.Module, # The module whose output feature maps are weighed (any conv block)
              x:torch.Tensor, # A batch of images
@@ -56,7 +56,7 @@ def grad_cam(model:nn.Module, # The network, put in evaluation mode
     model.zero_grad(set_to_none=True)
     return F.relu((h.grad.mean((2, 3), keepdim=True) * h.stored).sum(1))
 
-# %% ../nbs/18_heatmaps.ipynb #c37e4f73
+# %% ../nbs/18_heatmaps.ipynb #a870cba0
 def scale_map(m:torch.Tensor, size:int|None=None):
     "Scale each map of `m` (n, h, w) to [0, 1]; if `size`, resize it bilinearly and scale again (as pytorch-grad-cam)."
     m = m - m.amin((1, 2), keepdim=True)
@@ -64,7 +64,7 @@ def scale_map(m:torch.Tensor, size:int|None=None):
     if size is None: return m
     return scale_map(F.interpolate(m[:, None], size=(size, size), mode="bilinear", align_corners=False)[:, 0])
 
-# %% ../nbs/18_heatmaps.ipynb #ef21e9c0
+# %% ../nbs/18_heatmaps.ipynb #5a4bc595
 def show_cam(img:torch.Tensor, # The image, (1, H, W) or (H, W)
              cam:torch.Tensor, # A map (h, w), stretched over the image
              ax=None, title:str|None=None, alpha:float=0.5):
@@ -78,7 +78,7 @@ def show_cam(img:torch.Tensor, # The image, (1, H, W) or (H, W)
     if title: ax.set_title(title, fontsize=9)
     return ax
 
-# %% ../nbs/18_heatmaps.ipynb #1732cabd
+# %% ../nbs/18_heatmaps.ipynb #ba4b870f
 def cell_of(maps:torch.Tensor, # Maps (n, H, W) over 2x2-grid images
             ) -> torch.Tensor:
     "Index of the 2x2 cell (row-major) holding each map's maximum."
@@ -94,7 +94,7 @@ def cell_mass(maps:torch.Tensor) -> torch.Tensor:
     tot = cells.sum(1, keepdim=True)
     return torch.where(tot > 0, cells / tot.clamp(min=1e-12), torch.full_like(cells, 0.25))
 
-# %% ../nbs/18_heatmaps.ipynb #a5368f32
+# %% ../nbs/18_heatmaps.ipynb #5c6fbbd1
 def sobel_map(x:torch.Tensor) -> torch.Tensor:
     "Edge-detector baseline: the Sobel gradient magnitude of each image of `x` (n, 1, H, W), as (n, H, W)."
     k = torch.tensor([[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]])

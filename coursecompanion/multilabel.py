@@ -6,22 +6,22 @@
 __all__ = ['Grid', 'make_grid', 'GridCNN', 'soft_target_ce', 'accuracy_multi', 'all_negative_accuracy', 'label_counts',
            'precision_recall', 'fbeta', 'average_precision', 'mean_average_precision', 'best_threshold']
 
-# %% ../nbs/14_multilabel.ipynb #f70dc5f9
+# %% ../nbs/14_multilabel.ipynb #c66f0db3
 from typing import NamedTuple
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-# %% ../nbs/14_multilabel.ipynb #298e59cf
+# %% ../nbs/14_multilabel.ipynb #1d7680a0
 class Grid(NamedTuple):
     "A multi-label grid data set: images, multi-hot targets, the class in each cell and the source digit's index."
     x: torch.Tensor  # uint8 (n, 1, 2*size, 2*size)
     y: torch.Tensor  # float32 multi-hot (n, n_classes)
-    cells: torch.Tensor  # int64 (n, 4): class in cell (row-major: top-left, top-right, bottom-left, bottom-right), -1 if empty
+    cells: torch.Tensor  # int64 (n, 4): class in each cell (row-major from top-left), -1 if empty
     src: torch.Tensor  # int64 (n, 4): index into the digits pool of the pasted digit, -1 if empty
 
-# %% ../nbs/14_multilabel.ipynb #1eccaf6c
+# %% ../nbs/14_multilabel.ipynb #87aaed14
 def make_grid(x:torch.Tensor, # Digits pool, uint8 (N, size, size)
               y:torch.Tensor, # Their labels, int64 (N,)
               n:int, # How many grid images to make
@@ -40,7 +40,7 @@ def make_grid(x:torch.Tensor, # Digits pool, uint8 (N, size, size)
         src[i, pos] = [rng.choice(by_class[c]) for c in cls]
     return _paste(x, torch.from_numpy(cells), torch.from_numpy(src), s, n_classes)
 
-# %% ../nbs/14_multilabel.ipynb #98f3ec76
+# %% ../nbs/14_multilabel.ipynb #ea9083d4
 def _paste(x, cells, src, s, n_classes):
     ims = torch.zeros(len(cells), 1, 2 * s, 2 * s, dtype=torch.uint8)
     for p in range(4):
@@ -49,7 +49,7 @@ def _paste(x, cells, src, s, n_classes):
     y = torch.zeros(len(cells), n_classes + 1).scatter_(1, cells.clamp(min=-1) % (n_classes + 1), 1.)[:, :n_classes]
     return Grid(ims, y, cells, src)
 
-# %% ../nbs/14_multilabel.ipynb #06e36e90
+# %% ../nbs/14_multilabel.ipynb #b57c8fad
 class GridCNN(nn.Module):
     "Conv-BN-ReLU layers (`body`), global average pooling and a linear head (`fc`): one logit per label."
     def __init__(self, n_out:int=10, widths:tuple=(16, 32, 64, 64, 64), n_strided:int=3, n_in:int=1):
@@ -61,12 +61,12 @@ class GridCNN(nn.Module):
         self.body, self.fc = nn.Sequential(*layers), nn.Linear(c, n_out)
     def forward(self, x): return self.fc(self.body(x).mean((2, 3)))
 
-# %% ../nbs/14_multilabel.ipynb #e4cdb312
+# %% ../nbs/14_multilabel.ipynb #c9b854c5
 def soft_target_ce(logits:torch.Tensor, targets:torch.Tensor):
     "Softmax cross-entropy against multi-hot `targets` spread evenly over the labels present (the softmax baseline)."
     return F.cross_entropy(logits, targets / targets.sum(1, keepdim=True).clamp(min=1))
 
-# %% ../nbs/14_multilabel.ipynb #cb9cc393
+# %% ../nbs/14_multilabel.ipynb #2338f1a2
 def accuracy_multi(preds:torch.Tensor, # Probabilities (or logits with `sigmoid=True`), (n, labels)
                    targets:torch.Tensor, # Multi-hot targets, (n, labels)
                    thresh:float=0.5, # Predict a label when its probability exceeds this
@@ -79,7 +79,7 @@ def all_negative_accuracy(targets:torch.Tensor):
     "Accuracy per element of predicting no label at all: the baseline that `accuracy_multi` must beat."
     return 1 - targets.float().mean()
 
-# %% ../nbs/14_multilabel.ipynb #90f7b90b
+# %% ../nbs/14_multilabel.ipynb #1e813aea
 def label_counts(preds:torch.Tensor, targets:torch.Tensor):
     "True positives, false positives and false negatives per label (columns) of boolean `preds` against `targets`."
     p, t = preds.bool(), targets.bool()
@@ -92,7 +92,7 @@ def precision_recall(preds:torch.Tensor, targets:torch.Tensor):
     tp, fp, fn = label_counts(preds, targets)
     return _div(tp, tp + fp), _div(tp, tp + fn)
 
-# %% ../nbs/14_multilabel.ipynb #ceaf8f7a
+# %% ../nbs/14_multilabel.ipynb #dda14c9f
 def fbeta(preds:torch.Tensor, # Boolean predictions (n, labels)
           targets:torch.Tensor, # Multi-hot targets (n, labels)
           beta:float=1., # Recall counts `beta` times as much as precision
@@ -105,7 +105,7 @@ def fbeta(preds:torch.Tensor, # Boolean predictions (n, labels)
     f = _div((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp)
     return f.mean() if average == "macro" else f
 
-# %% ../nbs/14_multilabel.ipynb #76944f00
+# %% ../nbs/14_multilabel.ipynb #1965502f
 def average_precision(scores:torch.Tensor, # Scores of one label, (n,)
                       targets:torch.Tensor): # 0/1 targets, (n,)
     "Average precision: the sum of (recall gained) x (precision) over the distinct score thresholds, as scikit-learn."
@@ -120,11 +120,11 @@ def mean_average_precision(scores:torch.Tensor, targets:torch.Tensor):
     "Mean over labels (columns) of the average precision."
     return torch.stack([average_precision(scores[:, j], targets[:, j]) for j in range(scores.shape[1])]).mean()
 
-# %% ../nbs/14_multilabel.ipynb #cee2ff91
+# %% ../nbs/14_multilabel.ipynb #748394ba
 def best_threshold(probs:torch.Tensor, # Probabilities (n, labels)
                    targets:torch.Tensor, # Multi-hot targets (n, labels)
                    grid=None, # Candidate thresholds (default 0.02 to 0.98 in steps of 0.02)
-                   per_label:bool=False): # One threshold per label (maximising each label's F1) or one for all (micro F1)
+                   per_label:bool=False): # One threshold per label (each label's F1), or one for all (micro F1)
     "The threshold(s) maximising F1 on `(probs, targets)`: a float, or a tensor with one per label."
     grid = torch.arange(1, 50) / 50 if grid is None else torch.as_tensor(grid)
     f = torch.stack([fbeta(probs > t, targets, average=None if per_label else "micro") for t in grid])

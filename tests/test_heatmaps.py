@@ -1,9 +1,10 @@
-"Hooks clean up even on error; CAM and Grad-CAM agree where both apply and match pytorch-grad-cam; the scores are right."
+"Hooks clean up even on error; CAM and Grad-CAM agree and match pytorch-grad-cam; the scores are right."
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
-from coursecompanion.heatmaps import Hook, Hooks, class_activation_map, grad_cam, scale_map, cell_of, cell_mass, sobel_map
+from coursecompanion.heatmaps import (Hook, Hooks, class_activation_map, grad_cam, scale_map, cell_of, cell_mass,
+                                      sobel_map)
 from coursecompanion.multilabel import GridCNN
 
 def n_hooks(model): return sum(len(m._forward_hooks) + len(m._backward_hooks) for m in model.modules())

@@ -1,0 +1,60 @@
+"The resize callback feeds each epoch its size; MAC counts match PyTorch's FLOP counter; the network takes any size."
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+from coursecompanion.data import DataLoaders
+from coursecompanion.learner import Learner, Callback
+from coursecompanion.progressive_resizing import (fcn, resize_batch, ProgressiveResizeCB, count_macs, schedule_macs,
+                                                  accuracy_at)
+
+def tiny_dls(n=96, size=28):
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand(n, 1, size, size, generator=g) * 255).to(torch.uint8)
+    y = torch.randint(0, 10, (n,), generator=g)
+    return DataLoaders.from_tensors(x, y, x[:40], torch.zeros(40).long(), bs=32, seed=0)
+
+class ShapeLogCB(Callback):
+    "Log the shape the model receives (runs after the resize callback)."
+    order = 50
+    def before_fit(self, learn): self.log = []
+    def after_pred(self, learn): self.log.append((learn.epoch, learn.training, tuple(learn.xb.shape[-2:])))
+
+@pytest.mark.parametrize("sizes,valid_size", [([14, 20, 28], None), ([10, 28], 14), ([28], 20)])
+def test_each_epoch_sees_its_size(sizes, valid_size):
+    cb, log = ProgressiveResizeCB(sizes, valid_size), ShapeLogCB()
+    Learner(fcn(), tiny_dls(), cbs=[cb, log]).fit(4)
+    for epoch, training, shape in log.log:
+        want = cb.size_at(epoch) if training else (valid_size or 28)
+        assert shape == (want, want)
+    assert {(e, t) for e, t, _ in log.log} == {(e, t) for e in range(4) for t in (True, False)}
+    assert cb.seen[3, "train"] == {(sizes[-1], sizes[-1])}
+
+def test_count_macs_matches_flop_counter():
+    m = fcn(widths=(8, 16, 16), n_strided=2)
+    for s in (12, 17, 28, 40):
+        with FlopCounterMode(display=False) as fc: m(torch.zeros(1, 1, s, s))
+        assert 2 * count_macs(m, s) == fc.get_total_flops()
+    conv = nn.Conv2d(3, 5, 3, padding=1)
+    assert count_macs(conv, 8, n_in=3) == 8 * 8 * 5 * 3 * 9
+    assert schedule_macs(m, [12, 12, 28], 7) == 7 * (2 * count_macs(m, 12) + count_macs(m, 28))
+    assert sum(len(mod._forward_hooks) for mod in m.modules()) == 0
+
+def test_any_size_and_resize():
+    m = fcn()
+    for s in (9, 14, 33): assert m(torch.zeros(2, 1, s, s)).shape == (2, 10)
+    x = torch.rand(3, 1, 28, 28)
+    assert resize_batch(x, 28) is x and resize_batch(x, 14).shape == (3, 1, 14, 14)
+    const = torch.full((2, 1, 28, 28), 0.7)
+    assert torch.allclose(resize_batch(const, 13), torch.full((2, 1, 13, 13), 0.7))
+
+def test_accuracy_at_counts_hits():
+    class Pick(nn.Module):
+        "Predict class 1 whenever the mean pixel is positive; records the input size."
+        def forward(self, x):
+            self.size = x.shape[-1]
+            return torch.stack([-x.mean((1, 2, 3)), x.mean((1, 2, 3))], 1)
+    x = torch.cat([torch.ones(6, 1, 28, 28), -torch.ones(4, 1, 28, 28)])
+    y = torch.tensor([1] * 6 + [1] * 2 + [0] * 2)
+    m = Pick()
+    assert accuracy_at(m, x, y, 20, bs=3) == pytest.approx(0.8) and m.size == 20
