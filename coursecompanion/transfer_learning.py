@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from .core import patch
 from .data import DataLoader, DataLoaders, load_fashion_mnist, subset
-from .learner import Learner, accuracy
+from .learner import Learner, accuracy, check_lr
 from .one_cycle import OneCycleCB, cycle_pos, one_cycle_lr, one_cycle_mom, set_hyper
 
 # %% ../nbs/08_transfer_learning.ipynb #8a6186e9
@@ -71,9 +71,12 @@ class TransferLearner(Learner):
     "A `Learner` whose optimiser has one parameter group per group of `splitter(model)`, which can be frozen."
     def __init__(self, model:nn.Module, dls, splitter=cnn_splitter, # Model -> list of lists of parameters
                  train_bn:bool=True, # Keep normalisation layers trainable in frozen groups
+                 lr=1e-2, # A float, or a `slice` spread over the groups by `lr_spread`
                  **kwargs):
-        super().__init__(model, dls, **kwargs)
-        self.splitter, self.train_bn, self.groups = splitter, train_bn, splitter(model)
+        groups = splitter(model)
+        lrs = [check_lr(l) for l in lr_spread(lr, len(groups))]  # each group's LR must be a valid one
+        super().__init__(model, dls, lr=lrs[-1], **kwargs)
+        self.splitter, self.train_bn, self.groups, self.lr = splitter, train_bn, groups, lr
 
     def create_opt(self, lr=None):
         "An optimiser with one parameter group per splitter group; `lr` as `lr_spread` reads it."
@@ -111,6 +114,10 @@ def unfreeze(self:TransferLearner):
 # %% ../nbs/08_transfer_learning.ipynb #2d2b5fac
 class GroupOneCycleCB(OneCycleCB):
     "1cycle in every parameter group, each with its own peak LR from `lr_spread(lr_max, n_groups)`."
+    def __init__(self, lr_max, *args, **kwargs): # `lr_max` a float or a slice; the rest as `OneCycleCB`
+        for lr in lr_spread(lr_max, 2): check_lr(lr, "lr_max")  # both ends of a slice must be valid LRs
+        super().__init__(lr_spread(lr_max, 1)[0], *args, **kwargs)
+        self.lr_max = lr_max
     def before_batch(self, learn):
         if not learn.training: return
         pos, groups = cycle_pos(learn.train_iter, self.total), learn.opt.param_groups
