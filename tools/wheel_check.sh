@@ -10,6 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
+# Nothing of the caller's environment may stand in for the install: with PYTHONPATH on the checkout, pip would take its
+# coursecompanion.egg-info for an installed coursecompanion and skip the wheel.
+unset PYTHONPATH VIRTUAL_ENV; export PYTHONNOUSERSITE=1
 PY=${PYTHON:-python3}
 extras=("${@:-data}")
 work=$(mktemp -d /tmp/wheel_check.XXXXXX)
@@ -28,11 +31,11 @@ vpip() { "$V" -m pip "$@" 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" 
 [ -z "${TORCH_SPEC:-}" ] || vpip install -q "$TORCH_SPEC"
 vpip install -q "$wheel"
 "$V" -m pip list --format=freeze | sed 's/^/   /'
+(cd "$work" && "$V" -c "import coursecompanion" 2>/dev/null) || { echo "FAIL: the wheel did not install"; exit 1; }
 echo "install: $(( $(date +%s) - t0 )) s"
 
 cd "$work"  # the checkout must not be importable: only the installed wheel
-export MPLBACKEND=Agg PYTHONNOUSERSITE=1
-unset PYTHONPATH
+export MPLBACKEND=Agg
 
 echo "== smoke test, base install"
 "$V" - <<'EOF'
