@@ -9,7 +9,7 @@ __all__ = ['cos_interp', 'one_cycle_lr', 'one_cycle_mom', 'cycle_pos', 'one_cycl
 # %% ../nbs/07_one_cycle.ipynb #e370813e
 import math
 import torch
-from .learner import Learner, Callback, check_lr
+from .learner import Learner, Callback, check_lr, set_lr
 
 # %% ../nbs/07_one_cycle.ipynb #f033ef50
 def cos_interp(start:float, # Value at pct=0
@@ -70,9 +70,9 @@ def plot_one_cycle(n:int=1000, lr_max:float=1e-2, div:float=25., div_final:float
 # %% ../nbs/07_one_cycle.ipynb #3e7f88e4
 def set_hyper(opt, name:str, value:float):
     "Set `lr` or `mom` (SGD's `momentum`, or the first of Adam's `betas`) in every parameter group of `opt`."
+    if name == "lr": return set_lr(opt, value)
     for g in opt.param_groups:
-        if name == "lr": g["lr"] = value
-        elif name == "mom" and "betas" in g: g["betas"] = (value, *g["betas"][1:])
+        if name == "mom" and "betas" in g: g["betas"] = (value, *g["betas"][1:])
         elif name == "mom" and "momentum" in g: g["momentum"] = value
         else: raise KeyError(f"{type(opt).__name__}'s parameter groups have no {name!r} (keys: {sorted(k for k in g if k != 'params')}); "
                              f"pass moms=None to leave momentum alone")

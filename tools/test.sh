@@ -71,7 +71,7 @@ done_stage
 
 # ---- extra stages from other parts of the project: each runs only where its script exists
 # packaging: the wheel builds, installs in a clean environment and imports (another helper's script)
-if [ -f tools/wheel_check.sh ]; then stage "packaging (tools/wheel_check.sh)"; bash tools/wheel_check.sh; done_stage; fi
+if [ -f tools/wheel_check.sh ]; then stage "packaging (tools/wheel_check.sh)"; bash tools/wheel_check.sh data; done_stage; fi
 # lessons 11 and 12 re-run with a restricted CPU instruction set (the lead's script)
 if [ -f tools/restricted_cpu.sh ]; then stage "restricted CPU ISA (tools/restricted_cpu.sh)"; bash tools/restricted_cpu.sh; done_stage; fi
 # ---- end of extra stages
