@@ -185,7 +185,9 @@ def bootstrap_rank_corr(x, y, n_boot:int=2000, level:float=0.9, seed:int=0):
 # %% ../nbs/04_loss_landscapes.ipynb #7f7a326a
 def interpolate(model_a:nn.Module, # Moved along the line and put back; its buffers are used throughout
                 model_b:nn.Module, # Same architecture as `model_a`; not changed
-                data, alphas=np.linspace(-0.5, 1.5, 21), loss_func=F.cross_entropy, bs:int=1024):
+                data, alphas=None, # Blend factors (None: 21 from -0.5 to 1.5)
+                loss_func=F.cross_entropy, bs:int=1024):
     "Loss and accuracy at `(1 - alpha) * a + alpha * b` for each of `alphas` (Goodfellow et al. 2015)."
+    alphas = np.linspace(-0.5, 1.5, 21) if alphas is None else alphas
     direction = [pb.detach() - pa.detach() for pa, pb in zip(model_a.parameters(), model_b.parameters())]
     return loss_curve(model_a, data, direction, alphas, loss_func, bs)
