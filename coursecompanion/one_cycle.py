@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['cos_interp', 'one_cycle_lr', 'one_cycle_mom', 'cycle_pos', 'one_cycle_schedule', 'plot_one_cycle', 'set_hyper',
-           'has_momentum', 'OneCycleCB', 'fit_one_cycle', 'perturbed_loss_increase']
+           'lr_spread', 'check_lrs', 'has_momentum', 'OneCycleCB', 'fit_one_cycle', 'perturbed_loss_increase']
 
 # %% ../nbs/07_one_cycle.ipynb #e370813e
 import math
@@ -77,31 +77,55 @@ def set_hyper(opt, name:str, value:float):
         else: raise KeyError(f"{type(opt).__name__}'s parameter groups have no {name!r} (keys: {sorted(k for k in g if k != 'params')}); "
                              f"pass moms=None to leave momentum alone")
 
+# %% ../nbs/07_one_cycle.ipynb #834b0afe
+def lr_spread(lr, # A float (every group), `slice(hi)`, `slice(lo, hi)`, or a list with one LR per group
+              n:int) -> list: # Parameter groups
+    "One LR per group: equal, `hi/10` but the last, geometric from `lo` to `hi`, or the list as given."
+    if isinstance(lr, (list, tuple)):
+        if len(lr) != n: raise ValueError(f"{len(lr)} learning rates given for {n} parameter groups")
+        return [float(l) for l in lr]
+    if not isinstance(lr, slice): return [float(lr)] * n
+    if lr.start is None: return [lr.stop / 10] * (n - 1) + [float(lr.stop)]
+    if n == 1: return [float(lr.stop)]
+    return [lr.start * (lr.stop / lr.start) ** (i / (n - 1)) for i in range(n)]
+
+def check_lrs(lr, name:str="lr_max"):
+    "`lr` (a float, a slice or a list) as given, or a ValueError naming the value that is not a valid LR."
+    if isinstance(lr, slice) and lr.stop is None: raise ValueError(f"{name}: a slice of LRs needs an end, got {lr!r}")
+    vals = lr if isinstance(lr, (list, tuple)) else [lr.start, lr.stop] if isinstance(lr, slice) else [lr]
+    for v in vals:
+        if v is not None or not isinstance(lr, slice): check_lr(v, name)
+    return lr
+
 # %% ../nbs/07_one_cycle.ipynb #9f0f5b60
 def has_momentum(opt) -> bool:
     "True if every parameter group of `opt` uses momentum: Adam's `betas`, or a `momentum` above 0."
     return all("betas" in g or g.get("momentum", 0) > 0 for g in opt.param_groups)
 
 class OneCycleCB(Callback):
-    "Set each training batch's LR (and momentum, if the optimiser uses any) from the 1cycle schedule at `learn.train_iter`."
+    "1cycle at `learn.train_iter` in every parameter group, each to its own peak (`lr_max` as `lr_spread` reads it)."
     order, sets_hypers = -5, True  # before the recorder (which logs the LR); lr_find leaves it out
-    def __init__(self, lr_max:float, div:float=25., div_final:float=1e5, pct_start:float=0.25, moms=(0.95, 0.85, 0.95)):
+    def __init__(self, lr_max, div:float=25., div_final:float=1e5, pct_start:float=0.25, moms=(0.95, 0.85, 0.95)):
         _check_pct_start(pct_start)
-        self.lr_max, self.div, self.div_final, self.pct_start, self.moms = check_lr(lr_max, "lr_max"), div, div_final, pct_start, moms
+        self.lr_max, self.div, self.div_final, self.pct_start, self.moms = check_lrs(lr_max), div, div_final, pct_start, moms
     def before_fit(self, learn):  # as fastai: plain SGD (momentum 0) or Adagrad keeps its momentum-free update
         self.total, self.cycle_mom = learn.n_epochs * len(learn.dls.train), self.moms is not None and has_momentum(learn.opt)
+        self.peaks = lr_spread(self.lr_max, len(learn.opt.param_groups))
     def before_batch(self, learn):
         if not learn.training: return
         pos = cycle_pos(learn.train_iter, self.total)
-        set_hyper(learn.opt, "lr", one_cycle_lr(pos, self.lr_max, self.div, self.div_final, self.pct_start))
+        for g, peak in zip(learn.opt.param_groups, self.peaks):
+            g["lr"] = one_cycle_lr(pos, peak, self.div, self.div_final, self.pct_start)
         if self.cycle_mom: set_hyper(learn.opt, "mom", one_cycle_mom(pos, self.moms, self.pct_start))
 
 # %% ../nbs/07_one_cycle.ipynb #5d570f04
-def fit_one_cycle(learn:Learner, n_epochs:int, lr_max:float|None=None, div:float=25., div_final:float=1e5,
+def fit_one_cycle(learn:Learner, n_epochs:int, lr_max=None, div:float=25., div_final:float=1e5,
                   pct_start:float=0.25, moms=(0.95, 0.85, 0.95), cbs=None, **kwargs):
-    "Train `learn` with the 1cycle policy (peak LR `lr_max`, default `learn.lr`); momentum cycles only if the optimiser uses it."
-    # `kwargs` go to `fit`; momentum-free SGD or Adagrad keeps its plain update (as in fastai), see `has_momentum`
+    "Train `learn` with 1cycle, peak `lr_max` (float, slice or list per group; default `learn.lr`); `kwargs` go to `fit`."
+    # momentum cycles only if the optimiser uses it: plain SGD or Adagrad keeps its plain update (as in fastai)
     cb = OneCycleCB(learn.lr if lr_max is None else lr_max, div, div_final, pct_start, moms)
+    if learn.opt is None: learn.create_opt()
+    lr_spread(cb.lr_max, len(learn.opt.param_groups))  # a list of the wrong length fails here, before the fit
     return learn.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
 
 Learner.fit_one_cycle = fit_one_cycle

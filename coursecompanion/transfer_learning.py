@@ -4,8 +4,7 @@
 
 # %% auto #0
 __all__ = ['SOURCE_CLASSES', 'TARGET_CLASSES', 'pick_classes', 'conv_block', 'small_cnn', 'cnn_splitter', 'pixel_stats',
-           'normalize', 'lr_spread', 'TransferLearner', 'norm_params', 'GroupOneCycleCB', 'target_data', 'labelled_dls',
-           'load_body', 'valid_accuracy']
+           'normalize', 'TransferLearner', 'norm_params', 'target_data', 'labelled_dls', 'load_body', 'valid_accuracy']
 
 # %% ../nbs/08_transfer_learning.ipynb #96888462
 import math
@@ -15,7 +14,7 @@ from torch import nn
 from .core import patch
 from .data import DataLoader, DataLoaders, load_fashion_mnist, subset
 from .learner import Learner, accuracy, check_lr
-from .one_cycle import OneCycleCB, cycle_pos, one_cycle_lr, one_cycle_mom, set_hyper
+from .one_cycle import lr_spread  # re-exported here: the LR spread over groups
 
 # %% ../nbs/08_transfer_learning.ipynb #8a6186e9
 SOURCE_CLASSES, TARGET_CLASSES = (0, 1, 3, 5, 8), (2, 4, 6, 7, 9)
@@ -56,15 +55,6 @@ def pixel_stats(x:torch.Tensor, scale:float=255.) -> dict:
 def normalize(x:torch.Tensor, stats:dict) -> torch.Tensor:
     "Raw images `x` normalised with `stats`; without a mean only scaled."
     return DataLoaders(None, None, stats).normalize(x)
-
-# %% ../nbs/08_transfer_learning.ipynb #ec1f757f
-def lr_spread(lr, # A float, `slice(hi)` or `slice(lo, hi)`
-              n:int): # Parameter groups
-    "One learning rate per group: equal, `hi/10` but the last, or geometric from `lo` to `hi`."
-    if not isinstance(lr, slice): return [float(lr)] * n
-    if lr.start is None: return [lr.stop / 10] * (n - 1) + [float(lr.stop)]
-    if n == 1: return [float(lr.stop)]
-    return [lr.start * (lr.stop / lr.start) ** (i / (n - 1)) for i in range(n)]
 
 # %% ../nbs/08_transfer_learning.ipynb #f3f6a3e7
 class TransferLearner(Learner):
@@ -110,27 +100,6 @@ def freeze(self:TransferLearner):
 def unfreeze(self:TransferLearner):
     "Train every group."
     return self.freeze_to(0)
-
-# %% ../nbs/08_transfer_learning.ipynb #2d2b5fac
-class GroupOneCycleCB(OneCycleCB):
-    "1cycle in every parameter group, each with its own peak LR from `lr_spread(lr_max, n_groups)`."
-    def __init__(self, lr_max, *args, **kwargs): # `lr_max` a float or a slice; the rest as `OneCycleCB`
-        for lr in lr_spread(lr_max, 2): check_lr(lr, "lr_max")  # both ends of a slice must be valid LRs
-        super().__init__(lr_spread(lr_max, 1)[0], *args, **kwargs)
-        self.lr_max = lr_max
-    def before_batch(self, learn):
-        if not learn.training: return
-        pos, groups = cycle_pos(learn.train_iter, self.total), learn.opt.param_groups
-        for g, peak in zip(groups, lr_spread(self.lr_max, len(groups))):
-            g["lr"] = one_cycle_lr(pos, peak, self.div, self.div_final, self.pct_start)
-        if self.moms is not None: set_hyper(learn.opt, "mom", one_cycle_mom(pos, self.moms, self.pct_start))
-
-@patch
-def fit_one_cycle(self:TransferLearner, n_epochs:int, lr_max=None, div:float=25., div_final:float=1e5,
-                  pct_start:float=0.25, moms=(0.95, 0.85, 0.95), cbs=None, **kwargs):
-    "1cycle with discriminative peak LRs (`lr_max` a float or a slice, default `self.lr`); `kwargs` go to `fit`."
-    cb = GroupOneCycleCB(self.lr if lr_max is None else lr_max, div, div_final, pct_start, moms)
-    return self.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
 
 # %% ../nbs/08_transfer_learning.ipynb #89854e64
 def target_data(x_tr, y_tr, x_te, y_te, classes=TARGET_CLASSES, n_valid:int=500, n_test:int=2000, seed:int=0):

@@ -266,3 +266,26 @@ def test_lr_find_one_cycle_checkpoints_early_stopping_and_torch_loaders_resume_b
     a, b = state(full), state(resumed)
     assert same(a["model"], b["model"]) and same(a["opt"], b["opt"])
     assert [v["mae"] for v in resumed.recorder.values] == [v["mae"] for v in full.recorder.values[2:]]
+
+# per-group 1cycle (discriminative LRs), with a frozen group, checkpoints and resume
+def two_group_learner(init_seed=None):
+    learn = torch_learner("adamw", init_seed=init_seed)
+    body, head = learn.model[:3], learn.model[3:]
+    learn.opt_func = lambda ps, lr: torch.optim.AdamW([{"params": list(body.parameters())}, {"params": list(head.parameters())}], lr=lr)
+    return learn
+
+@pytest.mark.parametrize("lr_max", [slice(1e-4, 1e-2), [1e-4, 1e-2]])
+def test_one_cycle_per_group_keeps_ratios_and_resumes_bitwise(tmp_path, lr_max):
+    spy = LRSpy(); full = two_group_learner().fit_one_cycle(4, lr_max, cbs=[spy])
+    assert all(math.isclose(a / b, 1e-2, rel_tol=1e-9) for a, b in spy.lrs)  # the ratio held through the whole cycle
+    assert max(b for _, b in spy.lrs) == pytest.approx(1e-2, rel=1e-2) and spy.lrs[-1][1] < 1e-6  # the head's own cycle
+    with pytest.raises(KeyboardInterrupt):
+        two_group_learner().fit_one_cycle(4, lr_max, cbs=[CheckpointCB(tmp_path/"e{epoch}.pt"), CrashAt(2)])
+    resumed = two_group_learner(init_seed=5).fit_one_cycle(4, lr_max, resume_from=tmp_path/"e1.pt")
+    assert same(state(full)["model"], state(resumed)["model"]) and same(state(full)["opt"], state(resumed)["opt"])
+
+def test_one_cycle_refuses_bad_per_group_lrs_before_training():
+    learn = two_group_learner(); before = state(learn)
+    for bad, msg in (([1e-3], "1 learning rates given for 2"), ([1e-3, -1.], "lr_max"), (slice(0, 1e-2), "lr_max")):
+        with pytest.raises(ValueError, match=msg): learn.fit_one_cycle(1, bad)
+    assert same(state(learn)["model"], before["model"])
