@@ -5,20 +5,19 @@
 # %% auto #0
 __all__ = ['EVENTS', 'CHECKPOINT_FORMAT', 'mlp', 'CancelFitException', 'CancelEpochException', 'CancelBatchException',
            'CallbackError', 'NonFiniteLossError', 'Callback', 'check_callback', 'check_lr', 'set_lr', 'Learner',
-           'check_batch', 'DeviceCB', 'NonFiniteCB', 'weighted_mean', 'Recorder', 'accuracy', 'MetricsCB', 'is_rank0',
-           'unwrap_model', 'format_epoch', 'ProgressCB', 'EarlyStoppingCB', 'CheckpointError', 'get_rng_state',
-           'set_rng_state', 'checkpoint_checksum', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint',
-           'apply_checkpoint', 'CheckpointCB']
+           'check_batch', 'DeviceCB', 'NonFiniteCB', 'weighted_mean', 'Recorder', 'accuracy', 'MetricsCB',
+           'format_epoch', 'ProgressCB', 'EarlyStoppingCB', 'CheckpointError', 'checkpoint_checksum', 'save_checkpoint',
+           'read_checkpoint', 'load_checkpoint', 'apply_checkpoint', 'CheckpointCB']
 
 # %% ../nbs/02_learner.ipynb #c562c72f
-import copy, hashlib, math, os, pickle, random, tempfile, time, warnings, zipfile
+import copy, hashlib, math, pickle, time, warnings
 from difflib import get_close_matches
 from pathlib import Path
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import default_device, to_device, to_cpu, patch
+from .core import (atomic_save, default_device, get_rng_state, is_rank0, patch, set_rng_state,
+                                 to_cpu, to_device, unwrap_model)  # re-exported: importable from here too
 from .data import DataLoader
 
 # %% ../nbs/02_learner.ipynb #d931df7e
@@ -55,7 +54,7 @@ def check_callback(cb):
             hint = f"; did you mean {close[0]!r}?" if close else f"; events are {', '.join(EVENTS)}"
             raise ValueError(f"{type(cb).__name__}.{name} is not a Learner event{hint}")
 
-# %% ../nbs/02_learner.ipynb #b77715bb
+# %% ../nbs/02_learner.ipynb #16aeb865
 def check_lr(lr, name:str="lr") -> float:
     "`lr` as a float, or a ValueError unless it is a finite number above 0."
     try: v = float(lr)
@@ -69,6 +68,7 @@ def set_lr(opt, lr:float):
     "Set the learning rate of every parameter group of `opt` to `lr`."
     for g in opt.param_groups: g["lr"] = lr
 
+# %% ../nbs/02_learner.ipynb #48ed3db8
 class Learner:
     "Train `model` on `dls` with `loss_func` and `opt_func`, calling `cbs` at every event."
     def __init__(self, model:nn.Module, dls, loss_func=F.cross_entropy, lr:float=1e-2, cbs=None,
@@ -80,7 +80,7 @@ class Learner:
         self.add_cbs([DeviceCB(device), NonFiniteCB(), Recorder()] if default_cbs else [])
         self.add_cbs(cbs or [])
 
-# %% ../nbs/02_learner.ipynb #eb29b77c
+# %% ../nbs/02_learner.ipynb #e365a020
 _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
 
 @patch
@@ -97,7 +97,7 @@ def remove_cbs(self:Learner, cbs):
     self.cbs = [cb for cb in self.cbs if id(cb) not in ids]
     self.add_cbs([])
 
-# %% ../nbs/02_learner.ipynb #9403ed5c
+# %% ../nbs/02_learner.ipynb #184190ca
 @patch
 def __call__(self:Learner, event:str):
     "Run every callback's method for `event`, in order."
@@ -107,7 +107,7 @@ def __call__(self:Learner, event:str):
         except Exception as e:
             raise CallbackError(f"callback {type(f.__self__).__name__} raised {type(e).__name__} in {event}: {e}") from e
 
-# %% ../nbs/02_learner.ipynb #a249d4fb
+# %% ../nbs/02_learner.ipynb #20b78e3c
 @patch
 def predict(self:Learner):
     "Forward pass: `self.preds = model(xb)`."
@@ -123,6 +123,7 @@ def backward(self:Learner):
     "Backpropagate the loss (scaled first when a `grad_scaler` is set, for float16 training)."
     (self.loss if self.grad_scaler is None else self.grad_scaler.scale(self.loss)).backward()
 
+# %% ../nbs/02_learner.ipynb #64ad6191
 @patch
 def step(self:Learner):
     "One optimiser step (through the `grad_scaler`, which skips steps with non-finite gradients, when set)."
@@ -133,6 +134,12 @@ def step(self:Learner):
 def zero_grad(self:Learner):
     "Clear the gradients."
     self.opt.zero_grad()
+
+@patch
+def create_opt(self:Learner, lr:float|None=None):
+    "Create the optimiser: `opt_func(model.parameters(), lr=lr)`."
+    self.opt = self.opt_func(self.model.parameters(), lr=self.lr if lr is None else lr)
+    return self.opt
 
 # %% ../nbs/02_learner.ipynb #8e6e2a0b
 def check_batch(preds, targets, where:str="", all_targets=None, ignore_index:int=-100):
@@ -152,20 +159,26 @@ def check_batch(preds, targets, where:str="", all_targets=None, ignore_index:int
         raise ValueError(f"{where}shapes differ ({shapes}): a loss would broadcast them to a matrix; "
                          f"reshape one of them (e.g. preds.view(targets.shape))")
 
-# %% ../nbs/02_learner.ipynb #a8b9d368
+# %% ../nbs/02_learner.ipynb #09c04361
+@patch
+def _steps(self:Learner):
+    "The five steps of a batch with their events (backward, step and zero_grad in training only)."
+    self("before_batch")
+    self.predict()
+    if self._check_next: self._check_first_batch()
+    self("after_pred")
+    self.get_loss(); self("after_loss")
+    if self.training:
+        self.backward(); self("after_backward")
+        self.step(); self("after_step")
+        self.zero_grad()
+
+# %% ../nbs/02_learner.ipynb #68a81bed
 @patch
 def _do_batch(self:Learner):
+    "One batch: `_steps`, then `after_batch`; a cancelled batch leaves no gradients, other errors say where they were."
     self.preds = self.loss = None
-    try:
-        self("before_batch")
-        self.predict()
-        if self._check_next: self._check_first_batch()
-        self("after_pred")
-        self.get_loss(); self("after_loss")
-        if self.training:
-            self.backward(); self("after_backward")
-            self.step(); self("after_step")
-            self.zero_grad()
+    try: self._steps()
     except CancelBatchException:
         if self.training: self.zero_grad()
     except (*_CANCELS, CallbackError, NonFiniteLossError): raise
@@ -175,7 +188,7 @@ def _do_batch(self:Learner):
     self("after_batch")
     if self.training: self.train_iter += 1
 
-# %% ../nbs/02_learner.ipynb #77a48074
+# %% ../nbs/02_learner.ipynb #81044d58
 @patch
 def where(self:Learner) -> str:
     "Where the loop is now, for error messages: epoch, phase and batch."
@@ -188,7 +201,7 @@ def _check_first_batch(self:Learner):
     ys = self.dl.y if isinstance(self.dl, DataLoader) else None
     check_batch(self.preds, self.yb, f"{self.where()}: ", ys)
 
-# %% ../nbs/02_learner.ipynb #fa0d7121
+# %% ../nbs/02_learner.ipynb #9900a617
 @patch
 def _do_phase(self:Learner, training:bool, dl=None):
     self.dl = dl if dl is not None else self.dls.train if training else self.dls.valid
@@ -203,6 +216,7 @@ def _do_phase(self:Learner, training:bool, dl=None):
         for self.iter, (self.xb, self.yb) in enumerate(self.dl): self._do_batch()
     self(f"after_{event}")
 
+# %% ../nbs/02_learner.ipynb #f10b8ba7
 @patch
 def _do_epoch(self:Learner, train:bool, valid:bool):
     self.epoch_log = {"epoch": self.epoch}
@@ -213,13 +227,7 @@ def _do_epoch(self:Learner, train:bool, valid:bool):
     except CancelEpochException: pass
     self("after_epoch")
 
-# %% ../nbs/02_learner.ipynb #a0469770
-@patch
-def create_opt(self:Learner, lr:float|None=None):
-    "Create the optimiser: `opt_func(model.parameters(), lr=lr)`."
-    self.opt = self.opt_func(self.model.parameters(), lr=self.lr if lr is None else lr)
-    return self.opt
-
+# %% ../nbs/02_learner.ipynb #f30157f5
 @patch
 def _fit_loop(self:Learner, start:int, train:bool, valid:bool):
     "`before_fit`, the epochs, `after_fit`; an error in `after_fit` does not hide the one that ended the fit."
@@ -234,28 +242,31 @@ def _fit_loop(self:Learner, start:int, train:bool, valid:bool):
         raise
     self("after_fit")
 
-# %% ../nbs/02_learner.ipynb #4b94cbe1
-def _check_fit_args(learn, n_epochs, lr, train):
+# %% ../nbs/02_learner.ipynb #ff400639
+def _check_fit_args(learn, n_epochs, lr, train, resume_from=None):
+    "Check `fit`'s arguments and read `resume_from` (None if not given), before anything changes; the checkpoint."
     if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
         raise ValueError(f"n_epochs must be a whole number >= 1, got {n_epochs!r}")
     if lr is not None: check_lr(lr)
     if train and learn.dls.train is not None and len(learn.dls.train) == 0:
         raise ValueError("the training loader yields no batches (is bs larger than the data, with drop_last?)")
-
-@patch
-def fit(self:Learner, n_epochs:int=1, lr:float|None=None, cbs=None, train:bool=True, valid:bool=True, resume_from=None):
-    "Train for `n_epochs` (counting from 0, or after the epoch saved in `resume_from`); `lr` holds for this fit only."
-    _check_fit_args(self, n_epochs, lr, train)
-    if self.opt is None: self.create_opt()
-    ckpt = None if resume_from is None else read_checkpoint(resume_from, self)  # every check before any change
+    if learn.opt is None: learn.create_opt()
+    ckpt = None if resume_from is None else read_checkpoint(resume_from, learn)
     if ckpt is not None and ckpt["epoch"] + 1 >= n_epochs:
         raise ValueError(f"{resume_from} was saved after epoch {ckpt['epoch']} (counting from 0): fit({n_epochs}) "
                          f"has no epoch left to train; ask for more epochs")
+    return ckpt
+
+# %% ../nbs/02_learner.ipynb #be0601cd
+@patch
+def fit(self:Learner, n_epochs:int=1, lr:float|None=None, cbs=None, train:bool=True, valid:bool=True, resume_from=None):
+    "Train for `n_epochs` (counting from 0, or after the epoch saved in `resume_from`); `lr` holds for this fit only."
+    ckpt = _check_fit_args(self, n_epochs, lr, train, resume_from)  # every check before any change
     cbs, lrs = list(cbs or []), [g["lr"] for g in self.opt.param_groups]
     self.add_cbs(cbs)
     try:
-        self.n_epochs, self.train_iter, start = n_epochs, 0, 0
-        if ckpt is not None: start = apply_checkpoint(self, ckpt) + 1
+        self.n_epochs, self.train_iter = n_epochs, 0
+        start = 0 if ckpt is None else apply_checkpoint(self, ckpt) + 1
         if lr is not None: set_lr(self.opt, lr)
         self._fit_loop(start, train, valid)
     finally:
@@ -285,13 +296,17 @@ class DeviceCB(Callback):
         if not (isinstance(xb, torch.Tensor) and xb.device == dev and isinstance(yb, torch.Tensor) and yb.device == dev):
             learn.xb, learn.yb = to_device((xb, yb), dev)
 
-# %% ../nbs/02_learner.ipynb #3ca11197
-def _opt_state_copy(opt) -> dict:
-    "A copy of `opt.state` (tensors cloned), or None for an optimiser without one."
-    state = getattr(opt, "state", None)
-    if state is None: return None
+# %% ../nbs/02_learner.ipynb #440dcc97
+def _clone_state(state:dict) -> dict:
+    "A copy of an optimiser's `state` (tensors cloned), so later steps cannot change it."
     return {p: {k: v.clone() if isinstance(v, torch.Tensor) else copy.copy(v) for k, v in s.items()} for p, s in state.items()}
 
+def _opt_state_copy(opt) -> dict:
+    "A copy of `opt.state`, or None for an optimiser without one."
+    state = getattr(opt, "state", None)
+    return None if state is None else _clone_state(state)
+
+# %% ../nbs/02_learner.ipynb #ec6d0d72
 class NonFiniteCB(Callback):
     "Stop with `NonFiniteLossError` when the loss is NaN or infinite, restoring the last weights that gave a finite loss."
     order = -10
@@ -314,7 +329,7 @@ def after_loss(self:NonFiniteCB, learn):
     if math.isfinite(loss): return
     if self.saved is not None:
         torch._foreach_copy_(self.live, self.saved)
-        if self.saved_opt is not None: learn.opt.state.clear(); learn.opt.state.update(_opt_state_copy_of(self.saved_opt))
+        if self.saved_opt is not None: learn.opt.state.clear(); learn.opt.state.update(_clone_state(self.saved_opt))
         kept = (f"restored the weights from before step {self.saved_at} of this fit, and the optimiser state with them "
                 f"(their loss was finite)")
     elif self.live is not None and not all(bool(torch.isfinite(t).all()) for t in self.live):
@@ -322,14 +337,12 @@ def after_loss(self:NonFiniteCB, learn):
     else: kept = "kept the current weights (no copy was kept)"
     raise NonFiniteLossError(f"loss is {loss} at {learn.where()}: training stopped; {kept}. Try a lower learning rate.")
 
-def _opt_state_copy_of(saved:dict) -> dict:
-    return {p: {k: v.clone() if isinstance(v, torch.Tensor) else copy.copy(v) for k, v in s.items()} for p, s in saved.items()}
-
-# %% ../nbs/02_learner.ipynb #8bd98f1c
+# %% ../nbs/02_learner.ipynb #9431b6ef
 def weighted_mean(values, weights) -> float:
     "The mean of `values` weighted by `weights` (batch sizes: a short last batch counts for the items it holds)."
     return sum(float(v) * w for v, w in zip(values, weights)) / sum(weights)
 
+# %% ../nbs/02_learner.ipynb #b3197966
 class Recorder(Callback):
     "Record losses and learning rates per batch, and a summary dict per epoch (`values`)."
     order = 50
@@ -339,20 +352,30 @@ class Recorder(Callback):
     def before_epoch(self, learn): self.t0 = time.perf_counter()
     def before_train(self, learn): self._losses, self._ns = [], []
     before_validate = before_train
-    def after_batch(self, learn):
-        if learn.loss is None: return  # cancelled before the loss
-        self._losses.append(learn.loss.item()); self._ns.append(len(learn.yb))
-        if learn.training: self.lrs.append(learn.opt.param_groups[-1]["lr"])
     def _mean(self): return weighted_mean(self._losses, self._ns)
-    def after_train(self, learn):
-        if not self._ns: return
-        self.losses += self._losses; self.iters.append(len(self.losses))
-        learn.epoch_log["train_loss"] = self._mean()
-    def after_validate(self, learn):
-        if self._ns: learn.epoch_log["valid_loss"] = self._mean()
-    def after_epoch(self, learn):
-        learn.epoch_log["time"] = time.perf_counter() - self.t0
-        self.values.append(dict(learn.epoch_log))
+
+# %% ../nbs/02_learner.ipynb #922551d2
+@patch
+def after_batch(self:Recorder, learn):
+    if learn.loss is None: return  # cancelled before the loss
+    self._losses.append(learn.loss.item()); self._ns.append(len(learn.yb))
+    if learn.training: self.lrs.append(learn.opt.param_groups[-1]["lr"])
+
+@patch
+def after_train(self:Recorder, learn):
+    if not self._ns: return
+    self.losses += self._losses; self.iters.append(len(self.losses))
+    learn.epoch_log["train_loss"] = self._mean()
+
+# %% ../nbs/02_learner.ipynb #3149630e
+@patch
+def after_validate(self:Recorder, learn):
+    if self._ns: learn.epoch_log["valid_loss"] = self._mean()
+
+@patch
+def after_epoch(self:Recorder, learn):
+    learn.epoch_log["time"] = time.perf_counter() - self.t0
+    self.values.append(dict(learn.epoch_log))
 
 # %% ../nbs/02_learner.ipynb #c2fb795d
 @patch
@@ -366,6 +389,7 @@ def plot_loss(self:Recorder, ax=None):
     ax.set_xlabel("batch"); ax.set_ylabel("loss"); ax.legend()
     return ax
 
+# %% ../nbs/02_learner.ipynb #e8e028ef
 @patch
 def plot_lr(self:Recorder, ax=None):
     "Plot the learning rate of the last parameter group per batch."
@@ -374,11 +398,12 @@ def plot_lr(self:Recorder, ax=None):
     ax.plot(self.lrs); ax.set_xlabel("batch"); ax.set_ylabel("learning rate")
     return ax
 
-# %% ../nbs/02_learner.ipynb #4f611abc
+# %% ../nbs/02_learner.ipynb #3dbe811d
 def accuracy(preds, targets):
     "Fraction of rows whose highest-scoring class is the target."
     return (preds.argmax(dim=-1) == targets).float().mean()
 
+# %% ../nbs/02_learner.ipynb #7dbb870c
 class MetricsCB(Callback):
     "Average each metric over the validation set (and the training set if `train`); results go in `learn.epoch_log`."
     order = 40
@@ -398,20 +423,12 @@ class MetricsCB(Callback):
         if self.train: self._log(learn, "train_")
     def after_validate(self, learn): self._log(learn, "")
 
-# %% ../nbs/02_learner.ipynb #95024374
-def is_rank0() -> bool:
-    "True unless this is a torch.distributed process other than rank 0."
-    return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
-
-def unwrap_model(model:nn.Module) -> nn.Module:
-    "The model inside a DistributedDataParallel (or similar `.module`) wrapper, else `model` itself."
-    return getattr(model, "module", model)
-
-# %% ../nbs/02_learner.ipynb #06235f7d
+# %% ../nbs/02_learner.ipynb #8a0677ea
 def format_epoch(log:dict) -> str:
     "One line for an epoch's summary dict."
     return "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in log.items())
 
+# %% ../nbs/02_learner.ipynb #41db5e2f
 class ProgressCB(Callback):
     "A tqdm progress bar over training batches, and a printed line per epoch."
     order = 90
@@ -459,7 +476,7 @@ class EarlyStoppingCB(Callback):
         else: self.best, self.best_epoch, self.wait, self.best_state = None, None, 0, None
     def _better(self, v): return self.best is None or (v < self.best - self.min_delta if self.mode == "min" else v > self.best + self.min_delta)
 
-# %% ../nbs/02_learner.ipynb #07824bc3
+# %% ../nbs/02_learner.ipynb #69093e78
 @patch
 def after_epoch(self:EarlyStoppingCB, learn):
     if self.monitor not in learn.epoch_log:
@@ -476,6 +493,7 @@ def after_epoch(self:EarlyStoppingCB, learn):
 def after_fit(self:EarlyStoppingCB, learn):
     if self.restore_best and self.best_state is not None: unwrap_model(learn.model).load_state_dict(self.best_state)
 
+# %% ../nbs/02_learner.ipynb #e577b50e
 @patch
 def state_dict(self:EarlyStoppingCB):
     "The best value, its epoch, the epochs waited and the best weights: saved in checkpoints."
@@ -487,24 +505,11 @@ def load_state_dict(self:EarlyStoppingCB, d:dict):
     self.best, self.best_epoch, self.wait, self.best_state = d["best"], d["best_epoch"], d["wait"], d.get("best_state")
     self.loaded = True
 
-# %% ../nbs/02_learner.ipynb #b1f50870
+# %% ../nbs/02_learner.ipynb #a9e36692
 CHECKPOINT_FORMAT = "coursecompanion.checkpoint"
 
 class CheckpointError(RuntimeError):
     "A checkpoint could not be read or does not fit this learner; nothing was changed."
-
-def get_rng_state() -> dict:
-    "Python's, NumPy's and torch's (CPU and CUDA) random states, in types `torch.load(weights_only=True)` accepts."
-    np_state = np.random.get_state()
-    return {"torch": torch.get_rng_state(), "python": random.getstate(),
-            "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
-
-def set_rng_state(s:dict):
-    "Restore random states saved by `get_rng_state`."
-    torch.set_rng_state(s["torch"]); random.setstate(s["python"])
-    np.random.set_state((s["numpy"][0], s["numpy"][1].numpy().astype(np.uint32), *s["numpy"][2:]))
-    if s["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
 # %% ../nbs/02_learner.ipynb #3e480b32
 def _digest(obj, h):
@@ -541,21 +546,8 @@ def save_checkpoint(learn, path) -> Path:
              "grad_scaler": learn.grad_scaler.state_dict() if learn.grad_scaler is not None else None,
              "callbacks": {type(cb).__name__: cb.state_dict() for cb in learn.cbs if hasattr(cb, "state_dict")}}
     state["checksum"] = checkpoint_checksum(state)
-    _write_atomically(state, path)
+    atomic_save(state, path)
     return path
-
-# %% ../nbs/02_learner.ipynb #a21b4e0b
-def _write_atomically(state, path:Path):
-    "Write to a temporary file, then rename it over `path`; temporaries a killed save left behind are removed first."
-    for old in path.parent.glob(f".{path.name}.*.tmp"): old.unlink(missing_ok=True)  # one writer per path (rank 0)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
 
 # %% ../nbs/02_learner.ipynb #1545c302
 _CHECKPOINT_KEYS = ("epoch", "train_iter", "model", "opt", "stats", "rng", "grad_scaler", "callbacks")
@@ -619,26 +611,45 @@ def load_checkpoint(learn, path) -> int:
     "Restore `learn` from the checkpoint at `path` (checked first; nothing changes on error); returns the saved epoch."
     return apply_checkpoint(learn, read_checkpoint(path, learn))
 
-# %% ../nbs/02_learner.ipynb #d85e5547
+# %% ../nbs/02_learner.ipynb #7b7110ec
+def _load_callbacks(learn, saved:dict):
+    "Load each callback's saved state; on an error, put back the attributes of every callback and re-raise."
+    cbs = [cb for cb in learn.cbs if hasattr(cb, "load_state_dict") and type(cb).__name__ in saved]
+    backups = [dict(cb.__dict__) for cb in cbs]
+    try:
+        for cb in cbs: cb.load_state_dict(saved[type(cb).__name__])
+    except BaseException:
+        for cb, b in zip(cbs, backups): cb.__dict__.clear(); cb.__dict__.update(b)
+        raise
+
+# %% ../nbs/02_learner.ipynb #8d73d637
 def apply_checkpoint(learn, state:dict) -> int:
-    "Put a checkpoint checked by `read_checkpoint` into `learn` (model and optimiser rolled back on error); the saved epoch."
-    model = unwrap_model(learn.model)
-    backup = {k: v.detach().clone() for k, v in model.state_dict().items()}, copy.deepcopy(learn.opt.state_dict())
+    "Put a checkpoint checked by `read_checkpoint` into `learn` (all rolled back on error); returns the saved epoch."
+    model, scaler = unwrap_model(learn.model), learn.grad_scaler
+    backup = ({k: v.detach().clone() for k, v in model.state_dict().items()}, copy.deepcopy(learn.opt.state_dict()),
+              None if scaler is None else copy.deepcopy(scaler.state_dict()))
     try:
         model.load_state_dict(state["model"])
         if state["opt"] is not None: learn.opt.load_state_dict(state["opt"])
-        if state["grad_scaler"] is not None and learn.grad_scaler is not None: learn.grad_scaler.load_state_dict(state["grad_scaler"])
-        for cb in learn.cbs:
-            if hasattr(cb, "load_state_dict") and type(cb).__name__ in state["callbacks"]: cb.load_state_dict(state["callbacks"][type(cb).__name__])
-    except BaseException:
-        model.load_state_dict(backup[0]); learn.opt.load_state_dict(backup[1]); raise
+        if state["grad_scaler"] is not None and scaler is not None: scaler.load_state_dict(state["grad_scaler"])
+        _load_callbacks(learn, state["callbacks"])
+    except BaseException as e:
+        model.load_state_dict(backup[0]); learn.opt.load_state_dict(backup[1])
+        if scaler is not None: scaler.load_state_dict(backup[2])
+        raise CheckpointError(f"the checkpoint could not be put into this learner ({type(e).__name__}: {e}); "
+                              f"the learner was left as it was") from e
+    _apply_positions(learn, state)
+    return state["epoch"]
+
+# %% ../nbs/02_learner.ipynb #b9cec0f5
+def _apply_positions(learn, state:dict):
+    "The random states, the loaders' generators and the learner's counters, from a checkpoint."
     set_rng_state(state["rng"])
     gens = [getattr(getattr(learn.dls, name, None), "generator", None) for name in ("train", "valid")]
     for g, s in zip(gens, state.get("loader_rng", [])):
         if isinstance(g, torch.Generator) and s is not None: g.set_state(s)
     learn.epoch, learn.train_iter = state["epoch"], state["train_iter"]
     learn.train_epochs = state.get("train_epochs", state["epoch"] + 1)
-    return state["epoch"]
 
 # %% ../nbs/02_learner.ipynb #6f94bd0c
 @patch
@@ -660,7 +671,7 @@ class CheckpointCB(Callback):
         if ((learn.epoch + 1) % self.every == 0 or learn.epoch == learn.n_epochs - 1) and is_rank0():
             save_checkpoint(learn, self.path.format(epoch=learn.epoch))
 
-# %% ../nbs/02_learner.ipynb #9d23a58b
+# %% ../nbs/02_learner.ipynb #b344d7d1
 class _GatherPredsCB(Callback):
     order = 100
     def __init__(self): self.preds, self.targs = [], []
@@ -668,6 +679,7 @@ class _GatherPredsCB(Callback):
         if not learn.training and learn.preds is not None:
             self.preds.append(to_cpu(learn.preds).float()); self.targs.append(to_cpu(learn.yb))
 
+# %% ../nbs/02_learner.ipynb #b7731d4d
 @patch
 def get_preds(self:Learner, dl=None):
     "Predictions and targets over `dl` (default: the validation loader): a validation pass, through `predict` and the callbacks."

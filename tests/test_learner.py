@@ -289,3 +289,21 @@ def test_one_cycle_refuses_bad_per_group_lrs_before_training():
     for bad, msg in (([1e-3], "1 learning rates given for 2"), ([1e-3, -1.], "lr_max"), (slice(0, 1e-2), "lr_max")):
         with pytest.raises(ValueError, match=msg): learn.fit_one_cycle(1, bad)
     assert same(state(learn)["model"], before["model"])
+
+# a callback whose state fails to load, after another one's has loaded: everything is rolled back
+class Picky(Callback):
+    "Saves a state it then refuses to load."
+    order = 65
+    def state_dict(self): return {"x": 1}
+    def load_state_dict(self, d): raise ValueError("refused")
+
+def test_a_callback_that_fails_to_load_rolls_the_whole_learner_back(tmp_path):
+    src = tiny_learner("adamw", bn=True); src.add_cbs([EarlyStoppingCB(patience=5), Picky()]); src.fit(3)
+    save_checkpoint(src, tmp_path/"c.pt")
+    es = EarlyStoppingCB(patience=5)
+    learn = tiny_learner("adamw", bn=True, init_seed=4); learn.add_cbs([es, Picky()]); learn.fit(1)
+    before, es_before = state(learn), dict(es.__dict__)
+    with pytest.raises(CheckpointError, match="refused.*left as it was"): load_checkpoint(learn, tmp_path/"c.pt")
+    assert same(state(learn), before)
+    assert es.loaded is False and es.best == es_before["best"] and es.best_epoch == es_before["best_epoch"]
+    learn.fit(1)  # and it still trains, from where it was
