@@ -21,10 +21,16 @@ from .core import (atomic_save, default_device, get_rng_state, is_rank0, patch, 
 from .data import DataLoader
 
 # %% ../nbs/02_learner.ipynb #d931df7e
-def mlp(sizes=(784, 256, 128, 10)):
-    "A plain MLP: a Linear layer for each pair of consecutive `sizes`, with a ReLU between two Linear layers."
-    layers = [m for a, b in zip(sizes, sizes[1:]) for m in (nn.Linear(a, b), nn.ReLU())]
-    return nn.Sequential(*layers[:-1])
+def mlp(sizes=(784, 256, 128, 10), # Layer widths, input first and output last
+        ps=None, # Dropout after each hidden layer (a list, one per hidden layer), or None for no Dropout layers
+        bn:bool=False): # BatchNorm after each hidden layer's ReLU
+    "An MLP: a Linear layer per pair of consecutive `sizes`; between two, ReLU (then BatchNorm, Dropout if asked)."
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i == len(sizes) - 2: break  # the output layer: nothing after it
+        layers += [nn.ReLU()] + ([nn.BatchNorm1d(b)] if bn else []) + ([nn.Dropout(ps[i])] if ps is not None else [])
+    return nn.Sequential(*layers)
 
 # %% ../nbs/02_learner.ipynb #cf0d7329
 EVENTS = ("before_fit", "before_epoch", "before_train", "before_batch", "after_pred", "after_loss", "after_backward",

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['exp_lr', 'debiased_ema', 'lr_min_div10', 'lr_minimum', 'lr_steep', 'lr_mid', 'lr_valley', 'LRFinderCB', 'snapshot',
-           'restore', 'preserved', 'SuggestedLRs', 'suggest_lrs', 'LRFindResult', 'plot_lr_find', 'lr_find']
+           'restore', 'preserved', 'SuggestedLRs', 'suggest_lrs', 'LRFindResult', 'plot_lr_find']
 
 # %% ../nbs/06_lr_finder.ipynb #46091826
 import copy, math
@@ -195,6 +195,7 @@ def plot_lr_find(res:LRFindResult, ax=None):
 # %% ../nbs/06_lr_finder.ipynb #18bb03c0
 _NOT_IN_RANGE_TEST = (CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB)  # write files, need validation, or print
 
+@patch  # also a method: learn.lr_find(...)
 def lr_find(learn:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, beta:float=0.9, stop_div:float=4.,
             show_plot:bool=False) -> LRFindResult:
     "LR range test on `learn` (left bitwise as it was, schedulers left out): the curve and the suggested LRs."
@@ -209,5 +210,3 @@ def lr_find(learn:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100
     res = LRFindResult(cb.lrs, cb.losses, cb.raw_losses, suggest_lrs(cb.lrs, cb.losses))
     if show_plot: res.plot()
     return res
-
-Learner.lr_find = lr_find

@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['cos_interp', 'one_cycle_lr', 'one_cycle_mom', 'cycle_pos', 'one_cycle_schedule', 'plot_one_cycle', 'set_hyper',
-           'lr_spread', 'check_lrs', 'has_momentum', 'OneCycleCB', 'fit_one_cycle', 'perturbed_loss_increase']
+           'lr_spread', 'check_lrs', 'has_momentum', 'OneCycleCB', 'perturbed_loss_increase']
 
 # %% ../nbs/07_one_cycle.ipynb #e370813e
 import math
 import torch
 from .learner import Learner, Callback, check_lr, set_lr
+from .core import patch
 
 # %% ../nbs/07_one_cycle.ipynb #f033ef50
 def cos_interp(start:float, # Value at pct=0
@@ -119,6 +120,7 @@ class OneCycleCB(Callback):
         if self.cycle_mom: set_hyper(learn.opt, "mom", one_cycle_mom(pos, self.moms, self.pct_start))
 
 # %% ../nbs/07_one_cycle.ipynb #5d570f04
+@patch  # also a method: learn.fit_one_cycle(...)
 def fit_one_cycle(learn:Learner, n_epochs:int, lr_max=None, div:float=25., div_final:float=1e5,
                   pct_start:float=0.25, moms=(0.95, 0.85, 0.95), cbs=None, **kwargs):
     "Train `learn` with 1cycle, peak `lr_max` (float, slice or list per group; default `learn.lr`); `kwargs` go to `fit`."
@@ -127,8 +129,6 @@ def fit_one_cycle(learn:Learner, n_epochs:int, lr_max=None, div:float=25., div_f
     if learn.opt is None: learn.create_opt()
     lr_spread(cb.lr_max, len(learn.opt.param_groups))  # a list of the wrong length fails here, before the fit
     return learn.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
-
-Learner.fit_one_cycle = fit_one_cycle
 
 # %% ../nbs/07_one_cycle.ipynb #81f019c0
 def perturbed_loss_increase(model:torch.nn.Module, loss_func, xb, yb, alpha:float=0.1, n_dirs:int=20, seed:int=0) -> float:

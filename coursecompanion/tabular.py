@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CAT_NAMES', 'CONT_NAMES', 'TABULAR_MODELS', 'load_diamonds', 'vocab_of', 'TabularProc', 'emb_sz_rule', 'tabular_dls',
-           'TabularBase', 'init_embedding', 'mlp', 'ConcatMLP', 'Tokens', 'TokenAttention', 'fm_cross', 'DeepFM',
+           'TabularBase', 'init_embedding', 'ConcatMLP', 'Tokens', 'TokenAttention', 'fm_cross', 'DeepFM',
            'fit_tabular', 'save_tabular', 'load_tabular']
 
 # %% ../nbs/16_tabular.ipynb #37f7343c
@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from .core import require, patch
 from .data import DataLoader, DataLoaders
-from .learner import Learner
+from .learner import Learner, mlp
 from .one_cycle import fit_one_cycle
 from .optimizers import AdamW
 
@@ -138,13 +138,6 @@ def init_embedding(e:nn.Embedding, std:float) -> nn.Embedding:
     with torch.no_grad(): nn.init.trunc_normal_(e.weight, 0., std, -2 * std, 2 * std)
     return e
 
-def mlp(sizes:list, ps:list) -> nn.Sequential:
-    "Linear, ReLU, BatchNorm, Dropout for each hidden size, then a linear layer to one output."
-    blocks = []
-    for a, b, p in zip(sizes[:-1], sizes[1:], ps):
-        blocks += [nn.Linear(a, b), nn.ReLU(), nn.BatchNorm1d(b), nn.Dropout(p)]
-    return nn.Sequential(*blocks, nn.Linear(sizes[-1], 1))
-
 class ConcatMLP(TabularBase):
     "Embeddings (with dropout) next to the batch-normed continuous values, then an MLP (fastai's TabularModel)."
     def __init__(self, emb_szs:list, n_cont:int, layers=(200, 100), ps=(0.1, 0.1), embed_p:float=0.05):
@@ -152,7 +145,8 @@ class ConcatMLP(TabularBase):
         self.config = dict(emb_szs=[tuple(e) for e in emb_szs], n_cont=n_cont, layers=tuple(layers), ps=tuple(ps),
                            embed_p=embed_p)
         self.embeds = nn.ModuleList(init_embedding(nn.Embedding(n, d), 0.01) for n, d in emb_szs)
-        self.emb_drop, self.layers = nn.Dropout(embed_p), mlp([sum(d for _, d in emb_szs) + n_cont, *layers], ps)
+        n_in = sum(d for _, d in emb_szs) + n_cont
+        self.emb_drop, self.layers = nn.Dropout(embed_p), mlp([n_in, *layers, 1], ps, bn=True)  # lesson 02's builder
     def combine(self, c, x):
         "Concatenate the embeddings with the continuous values and run the MLP."
         embs = [e(c[:, i]) for i, e in enumerate(self.embeds)]
@@ -179,7 +173,7 @@ class TokenAttention(TabularBase):
                            layers=tuple(layers), ps=tuple(ps), attn_p=attn_p)
         self.tokens = Tokens(emb_szs, n_cont, d)
         self.attn = nn.TransformerEncoderLayer(d, n_heads, dim_feedforward=2 * d, dropout=attn_p, batch_first=True)
-        self.head = mlp([(len(emb_szs) + n_cont) * d, *layers], ps)
+        self.head = mlp([(len(emb_szs) + n_cont) * d, *layers, 1], ps, bn=True)
     def combine(self, c, x):
         "Attend across the column tokens, flatten, run the MLP."
         return self.head(self.attn(self.tokens(c, x)).flatten(1))
@@ -194,7 +188,7 @@ class DeepFM(TabularBase):
     def __init__(self, emb_szs:list, n_cont:int, d:int=8, layers=(200, 100), ps=(0.1, 0.1)):
         super().__init__(emb_szs, n_cont)
         self.config = dict(emb_szs=[tuple(e) for e in emb_szs], n_cont=n_cont, d=d, layers=tuple(layers), ps=tuple(ps))
-        self.tokens, self.deep = Tokens(emb_szs, n_cont, d), mlp([(len(emb_szs) + n_cont) * d, *layers], ps)
+        self.tokens, self.deep = Tokens(emb_szs, n_cont, d), mlp([(len(emb_szs) + n_cont) * d, *layers, 1], ps, bn=True)
     def combine(self, c, x):
         "The FM cross term plus the deep part."
         t = self.tokens(c, x)

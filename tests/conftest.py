@@ -8,3 +8,11 @@ def ieee_subnormals():
     torch.set_flush_denormal(False)
     yield
     torch.set_flush_denormal(False)
+
+@pytest.fixture
+def one_thread():
+    "Tiny tensors: one thread is fastest, and far faster than two on a busy 2-core machine. Use with `usefixtures`."
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

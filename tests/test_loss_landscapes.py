@@ -9,13 +9,7 @@ from coursecompanion.data import DataLoaders
 from coursecompanion.loss_landscapes import (evaluate, random_direction, kept_weights, loss_curve, loss_surface, sharpness,
                                              interpolate, rescale_relu, rank_corr, bootstrap_rank_corr)
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    "Tiny tensors: one thread is fastest, and far faster than two on a busy 2-core machine."
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # from conftest.py
 
 def conv_bn_net(seed=0):
     torch.manual_seed(seed)

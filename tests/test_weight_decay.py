@@ -7,13 +7,7 @@ from torch import nn
 from coursecompanion.optimizers import SGD, Adam, AdamW
 from coursecompanion.weight_decay import l2_penalty, SGDW, param_groups, dropout, Dropout
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    "Tiny tensors: one thread is fastest, and far faster than two on a busy 2-core machine."
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # from conftest.py
 
 def data(n=64, seed=0):
     g = torch.Generator().manual_seed(seed)
