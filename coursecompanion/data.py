@@ -109,7 +109,8 @@ class DataLoader:
         if len(x) != len(y): raise ValueError(f"x has {len(x)} items but y has {len(y)}: they must match")
         if len(x) == 0: raise ValueError("empty dataset: x and y have no items")
         if bs < 1: raise ValueError(f"batch size must be at least 1, got bs={bs}")
-        self.x, self.y, self.bs, self.shuffle, self.drop_last, self.rank, self.world_size = x, y, bs, shuffle, drop_last, 0, 1
+        self.x, self.y, self.bs, self.shuffle, self.drop_last = x, y, bs, shuffle, drop_last
+        self.rank, self.world_size = 0, 1
         self._check_batches()
         # an unshuffled loader needs no seed: it never draws from the global RNG
         self.seed = (int(torch.randint(0, 2**62, (1,))) if shuffle else 0) if seed is None else seed

@@ -18,7 +18,8 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler, RandomSampler, SequentialSampler, TensorDataset
 from .core import patch, set_seed, setup_cpu
 from .data import DataLoader, DataLoaders, fashion_dls
-from .learner import Callback, CheckpointCB, Learner, MetricsCB, ProgressCB, accuracy, mlp  # mlp: re-exported
+from .learner import (
+    Callback, CheckpointCB, Learner, MetricsCB, ProgressCB, accuracy, mlp)  # mlp: re-exported
 
 # %% ../nbs/12_distributed.ipynb #1a0f55da
 def shard_loader(dl, rank:int, world_size:int, seed:int=0):

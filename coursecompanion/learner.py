@@ -82,7 +82,8 @@ class Learner:
                  opt_func=torch.optim.SGD, device=None, default_cbs:bool=True):
         self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, check_lr(lr), opt_func
         self.opt, self.grad_scaler, self.cbs, self._handlers = None, None, [], {}
-        self.epoch, self.n_epochs, self.train_iter, self.training, self.epoch_log, self.recorder = 0, 0, 0, False, {}, None
+        self.epoch, self.n_epochs, self.train_iter = 0, 0, 0
+        self.training, self.epoch_log, self.recorder = False, {}, None
         self.train_epochs = 0  # training epochs over this learner's life: the shuffle order of the next one
         self.add_cbs([DeviceCB(device), NonFiniteCB(), Recorder()] if default_cbs else [])
         self.add_cbs(cbs or [])
@@ -308,9 +309,10 @@ class DeviceCB(Callback):
                 if isinstance(v, torch.Tensor) and v.device != self.dev and v.ndim > 0: state[k] = v.to(self.dev)
         if hasattr(learn.dls, "to"): learn.dls.to(self.dev)
     def before_batch(self, learn):
-        xb, yb, dev = learn.xb, learn.yb, self.dev or next(learn.model.parameters()).device  # (outside a fit: get_preds)
-        if not (isinstance(xb, torch.Tensor) and xb.device == dev and isinstance(yb, torch.Tensor)
-                and yb.device == dev):
+        # self.dev is None outside a fit (get_preds): use the model's device
+        xb, yb, dev = learn.xb, learn.yb, self.dev or next(learn.model.parameters()).device
+        if not (isinstance(xb, torch.Tensor) and xb.device == dev
+                and isinstance(yb, torch.Tensor) and yb.device == dev):
             learn.xb, learn.yb = to_device((xb, yb), dev)
 
 # %% ../nbs/02_learner.ipynb #440dcc97
@@ -331,7 +333,8 @@ class NonFiniteCB(Callback):
     order = -10
     def __init__(self, snapshot_every:int=10): self.every, self.live, self.saved = snapshot_every, None, None
     def before_fit(self, learn):
-        # detached aliases share storage with the weights, so copying needs no torch.no_grad() (which costs more than the copy)
+        # detached aliases share storage with the weights, so copying needs no torch.no_grad()
+        # (which costs more than the copy)
         self.live = [t.detach() for t in (*learn.model.parameters(), *learn.model.buffers()) if t.is_floating_point()]
         self.saved = [t.clone() for t in self.live] if self.every else None
         self.saved_opt, self.saved_at = _opt_state_copy(learn.opt) if self.every else None, learn.train_iter
@@ -508,7 +511,8 @@ class EarlyStoppingCB(Callback):
     def __init__(self, monitor:str="valid_loss", patience:int=3, min_delta:float=0.0, mode:str="min",
                  restore_best:bool=True):
         if mode not in ("min", "max"): raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        self.monitor, self.patience, self.min_delta, self.mode, self.restore_best = monitor, patience, min_delta, mode, restore_best
+        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
+        self.mode, self.restore_best = mode, restore_best
         self.loaded = False
     def before_fit(self, learn):
         if self.loaded: self.loaded = False  # resumed from a checkpoint: carry on from its state

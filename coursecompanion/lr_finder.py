@@ -14,7 +14,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from .core import patch
-from .learner import Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB, get_rng_state, set_rng_state
+from .learner import (
+    Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB,
+    ProgressCB, get_rng_state, set_rng_state)
 
 # %% ../nbs/06_lr_finder.ipynb #4b68fb1a
 def exp_lr(i:int, # Batch index, 0 to n-1

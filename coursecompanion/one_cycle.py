@@ -53,8 +53,8 @@ def one_cycle_schedule(n:int, lr_max:float, div:float=25., div_final:float=1e5, 
                        moms:tuple=(0.95, 0.85, 0.95)):
     "The LRs and momentums of all `n` batches of a cycle, as two lists."
     pos = [cycle_pos(i, n) for i in range(n)]
-    return [one_cycle_lr(p, lr_max, div, div_final, pct_start)
-            for p in pos], [one_cycle_mom(p, moms, pct_start) for p in pos]
+    return ([one_cycle_lr(p, lr_max, div, div_final, pct_start) for p in pos],
+            [one_cycle_mom(p, moms, pct_start) for p in pos])
 
 # %% ../nbs/07_one_cycle.ipynb #e5b978aa
 def plot_one_cycle(n:int=1000, lr_max:float=1e-2, div:float=25., div_final:float=1e5, pct_start:float=0.25,
@@ -81,9 +81,9 @@ def set_hyper(opt, name:str, value:float):
     for g in opt.param_groups:
         if name == "mom" and "betas" in g: g["betas"] = (value, *g["betas"][1:])
         elif name == "mom" and "momentum" in g: g["momentum"] = value
-        else: raise KeyError(f"{type(opt).__name__}'s parameter groups have no {name!r} (keys: "
-                             f"{sorted(k for k in g if k != 'params')}); "
-                             f"pass moms=None to leave momentum alone")
+        else:
+            raise KeyError(f"{type(opt).__name__}'s parameter groups have no {name!r} (keys: "
+                           f"{sorted(k for k in g if k != 'params')}); pass moms=None to leave momentum alone")
 
 # %% ../nbs/07_one_cycle.ipynb #834b0afe
 def lr_spread(lr, # A float (every group), `slice(hi)`, `slice(lo, hi)`, or a list with one LR per group
@@ -115,9 +115,11 @@ class OneCycleCB(Callback):
     order, sets_hypers = -5, True  # before the recorder (which logs the LR); lr_find leaves it out
     def __init__(self, lr_max, div:float=25., div_final:float=1e5, pct_start:float=0.25, moms=(0.95, 0.85, 0.95)):
         _check_pct_start(pct_start)
-        self.lr_max, self.div, self.div_final, self.pct_start, self.moms = check_lrs(lr_max), div, div_final, pct_start, moms
+        self.lr_max, self.div, self.div_final = check_lrs(lr_max), div, div_final
+        self.pct_start, self.moms = pct_start, moms
     def before_fit(self, learn):  # as fastai: plain SGD (momentum 0) or Adagrad keeps its momentum-free update
-        self.total, self.cycle_mom = learn.n_epochs * len(learn.dls.train), self.moms is not None and has_momentum(learn.opt)
+        self.total = learn.n_epochs * len(learn.dls.train)
+        self.cycle_mom = self.moms is not None and has_momentum(learn.opt)
         self.peaks = lr_spread(self.lr_max, len(learn.opt.param_groups))
     def before_batch(self, learn):
         if not learn.training: return
