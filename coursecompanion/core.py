@@ -18,7 +18,9 @@ from torch import nn
 def set_seed(seed:int=42, # The seed for Python, NumPy and PyTorch (CPU and every GPU)
              deterministic:bool=False): # Also ask PyTorch for deterministic algorithms
     "Seed every random number generator a lesson uses."
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True, warn_only=True)
@@ -34,7 +36,8 @@ def get_rng_state() -> dict:
 
 def set_rng_state(s:dict):
     "Restore random states saved by `get_rng_state`."
-    torch.set_rng_state(s["torch"]); random.setstate(s["python"])
+    torch.set_rng_state(s["torch"])
+    random.setstate(s["python"])
     np.random.set_state((s["numpy"][0], s["numpy"][1].numpy().astype(np.uint32), *s["numpy"][2:]))
     if s["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
@@ -44,10 +47,12 @@ def default_device(prefer:str|None=None # "cuda", "mps" or "cpu" to force one; N
     "The device lessons train on: CUDA if available, else MPS, else the CPU."
     if prefer is not None:
         if prefer.startswith("cuda") and not torch.cuda.is_available():
-            raise RuntimeError(f"device {prefer!r} was asked for, but torch.cuda.is_available() is False on this machine")
+            raise RuntimeError(f"device {prefer!r} was asked for, but torch.cuda.is_available() is "
+                               f"False on this machine")
         return torch.device(prefer)
     if torch.cuda.is_available(): return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
     return torch.device("cpu")
 
 # %% ../nbs/00_core.ipynb #146dd66c
@@ -69,7 +74,8 @@ def to_cpu(x):
 # %% ../nbs/00_core.ipynb #bbb08392
 def is_rank0() -> bool:
     "True unless this is a torch.distributed process other than rank 0."
-    return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
+    return not (torch.distributed.is_available()
+                and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
 
 def unwrap_model(model:nn.Module) -> nn.Module:
     "The model inside a DistributedDataParallel (or similar `.module`) wrapper, else `model` itself."
@@ -77,13 +83,17 @@ def unwrap_model(model:nn.Module) -> nn.Module:
 
 # %% ../nbs/00_core.ipynb #76cbba0e
 def atomic_save(obj, path) -> Path:
-    "`torch.save(obj)` to `path` via a temporary file renamed over it: `path` holds the old file or the new, never half."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    ("`torch.save(obj)` to `path` via a temporary file renamed over it: `path` holds the old file or "
+     "the new, never half.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     for old in path.parent.glob(f".{path.name}.*.tmp"): old.unlink(missing_ok=True)  # one writer per path
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f); f.flush(); os.fsync(f.fileno())
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.unlink(tmp)
@@ -116,7 +126,8 @@ def machine_info() -> dict:
 
 # %% ../nbs/00_core.ipynb #8d114781
 def _cpu_flags() -> set:
-    "The CPU's feature flags as Linux lists them (x86 `flags`, ARM `Features`); on macOS the `hw.optional` ones set to 1."
+    ("The CPU's feature flags as Linux lists them (x86 `flags`, ARM `Features`); on macOS the "
+     "`hw.optional` ones set to 1.")
     flags = set()
     try:
         with open("/proc/cpuinfo") as f:
@@ -166,7 +177,9 @@ def machine_summary() -> str:
 # %% ../nbs/00_core.ipynb #3166ff77
 class Timer:
     "Context manager that measures wall time in seconds (`.elapsed`)."
-    def __enter__(self): self.start = time.perf_counter(); return self
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
     def __exit__(self, *exc): self.elapsed = time.perf_counter() - self.start
 
 # %% ../nbs/00_core.ipynb #b2eec70d
@@ -177,7 +190,8 @@ def require(module:str, # The module to import, e.g. "sklearn.datasets"
     try: return importlib.import_module(module)
     except ImportError as e:
         pkg = pip_name or module.split(".")[0]
-        raise ModuleNotFoundError(f"{module} is needed here: pip install 'coursecompanion[{extra}]' (or pip install {pkg})",
+        raise ModuleNotFoundError(f"{module} is needed here: pip install 'coursecompanion[{extra}]' (or "
+                                  f"pip install {pkg})",
                                   name=module) from e
 
 # %% ../nbs/00_core.ipynb #40e093f7
@@ -207,13 +221,15 @@ def show_image(im, ax=None, title:str|None=None, cmap:str="gray", **kwargs):
         if im.ndim == 3 and im.shape[0] in (1, 3): im = im.permute(1, 2, 0)
         im = im.squeeze(-1).numpy() if im.ndim == 3 and im.shape[-1] == 1 else im.numpy()
     if ax is None: _, ax = plt.subplots()
-    ax.imshow(im, cmap=cmap, **kwargs); ax.set_axis_off()
+    ax.imshow(im, cmap=cmap, **kwargs)
+    ax.set_axis_off()
     if title is not None: ax.set_title(title)
     return ax
 
 def show_images(ims, ncols:int=8, titles=None, imsize:float=1.5, suptitle:str|None=None):
     "Show a batch of images in a grid, with optional titles."
-    ims = list(ims); nrows = -(-len(ims) // ncols)
+    ims = list(ims)
+    nrows = -(-len(ims) // ncols)
     fig, axs = subplots(nrows, min(ncols, len(ims)), imsize=imsize)
     for i, ax in enumerate(axs):
         if i < len(ims): show_image(ims[i], ax, None if titles is None else titles[i])
@@ -289,9 +305,12 @@ def record(self:VerdictBox, number:int, # The claim's number in the course notes
            verdict:str, # One of `VERDICTS`
            evidence:str): # A sentence with the measured numbers behind the verdict
     "Record the verdict on claim `number` and update the box wherever it is shown."
-    if number not in self.claims: raise KeyError(f"{self.lesson}: claim {number} is not one of this lesson's claims {sorted(self.claims)}")
-    if verdict not in VERDICTS: raise ValueError(f"{self.lesson}: verdict {verdict!r} on claim {number}: use one of {VERDICTS}")
-    if not str(evidence).strip(): raise ValueError(f"{self.lesson}: claim {number} needs the numbers behind its verdict")
+    if number not in self.claims:
+        raise KeyError(f"{self.lesson}: claim {number} is not one of this lesson's claims {sorted(self.claims)}")
+    if verdict not in VERDICTS:
+        raise ValueError(f"{self.lesson}: verdict {verdict!r} on claim {number}: use one of {VERDICTS}")
+    if not str(evidence).strip():
+        raise ValueError(f"{self.lesson}: claim {number} needs the numbers behind its verdict")
     self.results[number] = (verdict, str(evidence))
     if self._handle is not None: self._handle.update(self)
     return self
@@ -327,7 +346,8 @@ def _repr_html_(self:VerdictBox):
 def __repr__(self:VerdictBox):
     lines = [f"Verdicts (measured on {self.machine})"]
     for c in self.data()["claims"]:
-        lines.append(f"  claim {c['number']}: {c['verdict'] or 'measured below'}. {c['claim']}" + (f" [{c['evidence']}]" if c["evidence"] else ""))
+        lines.append(f"  claim {c['number']}: {c['verdict'] or 'measured below'}. {c['claim']}"
+                     + (f" [{c['evidence']}]" if c["evidence"] else ""))
     return "\n".join(lines)
 
 @patch
@@ -339,6 +359,8 @@ def _repr_mimebundle_(self:VerdictBox, include=None, exclude=None):
 def show(self:VerdictBox):
     "Show the box (the lesson's first cell); later `record` calls update this same display."
     try: from IPython.display import display
-    except ImportError: print(repr(self)); return
+    except ImportError:
+        print(repr(self))
+        return
     if self._handle is None: self._handle = display(self, display_id=True)
     else: self._handle.update(self)

@@ -15,7 +15,8 @@ import torch
 from .core import patch, require
 
 # %% ../nbs/01_data.ipynb #0cc6f2eb
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"),
+              0x0E: np.dtype(">f8")}
 
 def read_idx(path) -> torch.Tensor:
     "Read an IDX file (optionally gzipped) into a tensor, checking its header against its size."
@@ -28,15 +29,18 @@ def read_idx(path) -> torch.Tensor:
     shape = tuple(int.from_bytes(data[4 + 4*i: 8 + 4*i], "big") for i in range(ndim))
     expected = 4 + 4*ndim + math.prod(shape) * dtype.itemsize
     if len(data) != expected:
-        raise ValueError(f"{path}: IDX header says shape {shape} ({expected} bytes) but the file has {len(data)} bytes (truncated?)")
+        raise ValueError(f"{path}: IDX header says shape {shape} ({expected} bytes) but the file has {len(data)} "
+                         f"bytes (truncated?)")
     arr = np.frombuffer(data, dtype=dtype, offset=4 + 4*ndim).reshape(shape)
     return torch.from_numpy(arr.astype(dtype.newbyteorder("=")))
 
 # %% ../nbs/01_data.ipynb #06d4e811
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                   "Bag", "Ankle boot")
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-_IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+_IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+              "t10k-labels-idx1-ubyte.gz")
 
 def cache_dir(name:str) -> Path:
     "Where downloaded data sets live: `$COURSECOMPANION_DATA` or `~/.cache/coursecompanion`, then `name`."
@@ -45,11 +49,14 @@ def cache_dir(name:str) -> Path:
 # %% ../nbs/01_data.ipynb #d49287b2
 def download_file(url:str, dest:Path) -> Path:
     "Download `url` to `dest` atomically (a partial download never looks like a complete file)."
-    dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False) as tmp:
         try:
             with urllib.request.urlopen(url, timeout=60) as r: shutil.copyfileobj(r, tmp)
-        except BaseException: os.unlink(tmp.name); raise
+        except BaseException:
+            os.unlink(tmp.name)
+            raise
     os.replace(tmp.name, dest)
     return dest
 
@@ -102,7 +109,8 @@ class DataLoader:
         if len(x) != len(y): raise ValueError(f"x has {len(x)} items but y has {len(y)}: they must match")
         if len(x) == 0: raise ValueError("empty dataset: x and y have no items")
         if bs < 1: raise ValueError(f"batch size must be at least 1, got bs={bs}")
-        self.x, self.y, self.bs, self.shuffle, self.drop_last, self.rank, self.world_size = x, y, bs, shuffle, drop_last, 0, 1
+        self.x, self.y, self.bs, self.shuffle, self.drop_last = x, y, bs, shuffle, drop_last
+        self.rank, self.world_size = 0, 1
         self._check_batches()
         # an unshuffled loader needs no seed: it never draws from the global RNG
         self.seed = (int(torch.randint(0, 2**62, (1,))) if shuffle else 0) if seed is None else seed
@@ -149,7 +157,8 @@ def __len__(self:DataLoader):
 def _check_batches(self:DataLoader):
     "Raise if an epoch would have no batch (a batch size above the items with `drop_last`)."
     if len(self) == 0:
-        raise ValueError(f"bs={self.bs} with drop_last=True and {self.n_items} items per epoch: an epoch would have no batch; "
+        raise ValueError(f"bs={self.bs} with drop_last=True and {self.n_items} items per epoch: an epoch "
+                         f"would have no batch; "
                          f"lower bs or pass drop_last=False")
 
 # %% ../nbs/01_data.ipynb #7c00ba63
@@ -158,7 +167,9 @@ def __iter__(self:DataLoader):
     idx, bs = self._indices(), self.bs
     for i in range(0, len(self) * bs, bs):
         if idx is None: yield self.x[i:i+bs], self.y[i:i+bs]
-        else: b = idx[i:i+bs]; yield self.x[b], self.y[b]
+        else:
+            b = idx[i:i+bs]
+            yield self.x[b], self.y[b]
 
 @patch
 def to(self:DataLoader, device):
@@ -230,7 +241,8 @@ DataLoaders.from_tensors = _from_tensors
 
 # %% ../nbs/01_data.ipynb #1cc4a80a
 class SeededTorchLoader(torch.utils.data.DataLoader):
-    "A torch `DataLoader` whose shuffle depends on `(seed, epoch)` alone, through `set_epoch` (so a resumed fit replays it)."
+    ("A torch `DataLoader` whose shuffle depends on `(seed, epoch)` alone, through `set_epoch` (so a "
+     "resumed fit replays it).")
     def __init__(self, dataset, batch_size:int=1, seed:int=0, **kwargs):
         self.seed = seed
         super().__init__(dataset, batch_size, generator=torch.Generator().manual_seed(seed), **kwargs)
@@ -239,11 +251,13 @@ class SeededTorchLoader(torch.utils.data.DataLoader):
         self.generator.manual_seed(self.seed + epoch)
 
 @classmethod
-def _from_datasets(cls, train_ds, valid_ds, bs:int=64, valid_bs:int|None=None, seed:int=0, stats:dict|None=None, **kwargs):
+def _from_datasets(cls, train_ds, valid_ds, bs:int=64, valid_bs:int|None=None, seed:int=0,
+                   stats:dict|None=None, **kwargs):
     "DataLoaders from two torch `Dataset`s, with a seeded shuffle and no worker processes."
     for name, ds in (("training", train_ds), ("validation", valid_ds)):
         if len(ds) == 0: raise ValueError(f"empty dataset: the {name} dataset has no items")
-    train = SeededTorchLoader(train_ds, bs, shuffle=True, seed=seed, num_workers=0, drop_last=len(train_ds) > bs, **kwargs)
+    train = SeededTorchLoader(train_ds, bs, shuffle=True, seed=seed, num_workers=0,
+                              drop_last=len(train_ds) > bs, **kwargs)
     valid = torch.utils.data.DataLoader(valid_ds, valid_bs or 2*bs, shuffle=False, num_workers=0, **kwargs)
     return cls(train, valid, stats)
 DataLoaders.from_datasets = _from_datasets
@@ -258,8 +272,10 @@ def fashion_dls(n_train:int|None=None, n_valid:int|None=None, bs:int=64, flatten
 
 def mnist_dls(valid_pct:float=0.2, bs:int=64, flatten:bool=False, seed:int=0, **kwargs):
     "DataLoaders over the 5,000-image MNIST sample, split into train and valid."
-    return DataLoaders.from_tensors(*split(*load_mnist_5k(seed), valid_pct, seed), bs=bs, flatten=flatten, seed=seed, **kwargs)
+    return DataLoaders.from_tensors(*split(*load_mnist_5k(seed), valid_pct, seed), bs=bs, flatten=flatten,
+                                    seed=seed, **kwargs)
 
 def digits_dls(valid_pct:float=0.2, bs:int=64, flatten:bool=True, seed:int=0, **kwargs):
     "DataLoaders over scikit-learn's 8x8 digits, split into train and valid."
-    return DataLoaders.from_tensors(*split(*load_digits(), valid_pct, seed), bs=bs, flatten=flatten, seed=seed, **kwargs)
+    return DataLoaders.from_tensors(*split(*load_digits(), valid_pct, seed), bs=bs, flatten=flatten,
+                                    seed=seed, **kwargs)

@@ -18,19 +18,23 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler, RandomSampler, SequentialSampler, TensorDataset
 from .core import patch, set_seed, setup_cpu
 from .data import DataLoader, DataLoaders, fashion_dls
-from .learner import Callback, CheckpointCB, Learner, MetricsCB, ProgressCB, accuracy, mlp  # mlp: re-exported
+from .learner import (
+    Callback, CheckpointCB, Learner, MetricsCB, ProgressCB, accuracy, mlp)  # mlp: re-exported
 
 # %% ../nbs/12_distributed.ipynb #1a0f55da
 def shard_loader(dl, rank:int, world_size:int, seed:int=0):
-    "This rank's share of `dl` (in-memory `DataLoader` or torch DataLoader), padded like `DistributedSampler` when uneven."
+    ("This rank's share of `dl` (in-memory `DataLoader` or torch DataLoader), padded like "
+     "`DistributedSampler` when uneven.")
     if isinstance(dl, DataLoader): return dl.shard(rank, world_size)
     if not isinstance(dl, torch.utils.data.DataLoader):
-        raise TypeError(f"cannot shard a {type(dl).__name__}: use coursecompanion.data.DataLoader or torch.utils.data.DataLoader")
+        raise TypeError(f"cannot shard a {type(dl).__name__}: use coursecompanion.data.DataLoader or "
+                        f"torch.utils.data.DataLoader")
     if not isinstance(dl.sampler, (RandomSampler, SequentialSampler)) or dl.batch_size is None:
         raise TypeError(f"cannot shard a torch DataLoader with a custom {type(dl.sampler).__name__} or batch_sampler: "
                         "give it a DistributedSampler yourself")
     sampler = DistributedSampler(dl.dataset, world_size, rank, shuffle=isinstance(dl.sampler, RandomSampler), seed=seed)
-    return torch.utils.data.DataLoader(dl.dataset, batch_size=dl.batch_size, sampler=sampler, num_workers=dl.num_workers,
+    return torch.utils.data.DataLoader(dl.dataset, batch_size=dl.batch_size, sampler=sampler,
+                                       num_workers=dl.num_workers,
                                        collate_fn=dl.collate_fn, pin_memory=dl.pin_memory, drop_last=dl.drop_last)
 
 # %% ../nbs/12_distributed.ipynb #09b5f907
@@ -41,12 +45,15 @@ def dist_info():
 
 def init_distributed(backend:str|None=None # "gloo" or "nccl"; None: NCCL if CUDA is available, else gloo
                     ):
-    "Join the process group that `torchrun` describes in the environment; returns `(rank, world_size)` (`(0, 1)` without torchrun)."
+    ("Join the process group that `torchrun` describes in the environment; returns `(rank, world_size)` (`(0, 1)` "
+     "without torchrun).")
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ: return dist_info()
     if not dist.is_initialized():
         backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
         if backend == "nccl":
-            if not torch.cuda.is_available(): raise RuntimeError("backend 'nccl' needs CUDA GPUs and none is available: use backend='gloo' on the CPU")
+            if not torch.cuda.is_available():
+                raise RuntimeError("backend 'nccl' needs CUDA GPUs and none is available: use "
+                                   "backend='gloo' on the CPU")
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
         dist.init_process_group(backend)
     return dist_info()
@@ -57,7 +64,8 @@ def _sync_device():
     return torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
 
 class DDPCB(Callback):
-    "When torch.distributed is initialised: DDP model, sharded data, metrics averaged over ranks, logs from rank 0 only."
+    ("When torch.distributed is initialised: DDP model, sharded data, metrics averaged over ranks, "
+     "logs from rank 0 only.")
     order = 65
     def __init__(self, shard_valid:bool=True, seed:int=0, **ddp_kwargs):
         self.shard_valid, self.seed, self.ddp_kwargs, self.active = shard_valid, seed, ddp_kwargs, False
@@ -66,7 +74,8 @@ class DDPCB(Callback):
         self.active = dist.is_available() and dist.is_initialized()
         if not self.active: return
         self.module, dev = learn.model, next(learn.model.parameters()).device
-        learn.model = DistributedDataParallel(learn.model, device_ids=[dev.index] if dev.type == "cuda" else None, **self.ddp_kwargs)
+        learn.model = DistributedDataParallel(learn.model,
+                                              device_ids=[dev.index] if dev.type == "cuda" else None, **self.ddp_kwargs)
         self._shard(learn)
 
 # %% ../nbs/12_distributed.ipynb #1599ab85
@@ -77,14 +86,17 @@ def _shard(self:DDPCB, learn):
         dl = getattr(learn.dls, name)
         if dl is None: continue
         if isinstance(dl, DataLoader):
-            seed = torch.tensor([dl.seed], dtype=torch.int64, device=_sync_device()); dist.broadcast(seed, 0)
-            self.seeds[name] = dl.seed; dl.seed = int(seed.item())
+            seed = torch.tensor([dl.seed], dtype=torch.int64, device=_sync_device())
+            dist.broadcast(seed, 0)
+            self.seeds[name] = dl.seed
+            dl.seed = int(seed.item())
         setattr(learn.dls, name, shard_loader(dl, self.rank, self.world_size, self.seed))
 
 @patch
 def before_epoch(self:DDPCB, learn):
     for dl in (learn.dls.train, learn.dls.valid):
-        if self.active and isinstance(getattr(dl, "sampler", None), DistributedSampler): dl.sampler.set_epoch(learn.epoch)
+        if self.active and isinstance(getattr(dl, "sampler", None), DistributedSampler):
+            dl.sampler.set_epoch(learn.epoch)
 
 # %% ../nbs/12_distributed.ipynb #721d56e2
 @patch
@@ -98,7 +110,8 @@ def after_batch(self:DDPCB, learn): self.n_items += len(learn.yb)
 def after_train(self:DDPCB, learn):
     if not self.active: return
     keys = sorted(k for k, v in learn.epoch_log.items() if k not in self.keys and isinstance(v, float))
-    sums = torch.tensor([learn.epoch_log[k] * self.n_items for k in keys] + [self.n_items], dtype=torch.float64, device=_sync_device())
+    sums = torch.tensor([learn.epoch_log[k] * self.n_items for k in keys] + [self.n_items], dtype=torch.float64,
+                        device=_sync_device())
     dist.all_reduce(sums)
     for k, s in zip(keys, sums[:-1].tolist()): learn.epoch_log[k] = s / sums[-1].item()
 DDPCB.after_validate = DDPCB.after_train
@@ -117,7 +130,9 @@ def after_fit(self:DDPCB, learn):
 # %% ../nbs/12_distributed.ipynb #e3fc86dd
 def free_port() -> int:
     "A TCP port on 127.0.0.1 that is free now."
-    with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 # %% ../nbs/12_distributed.ipynb #d21b6d2d
 class _TrainTimeCB(Callback):
@@ -128,24 +143,31 @@ class _TrainTimeCB(Callback):
 
 def rank_batch_size(bs:int, world_size:int) -> int:
     "Each rank's batch size for a global batch of `bs` items; an error if it does not divide."
-    if bs % world_size: raise ValueError(f"the global batch size {bs} does not divide by the world size {world_size}: use a multiple of {world_size}")
+    if bs % world_size:
+        raise ValueError(f"the global batch size {bs} does not divide by the world size {world_size}: use a "
+                         f"multiple of {world_size}")
     return bs // world_size
 
 # %% ../nbs/12_distributed.ipynb #4fc04ad2
 def train_fashion(epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_000, lr:float=0.1, seed:int=42,
                   loader:str="memory", checkpoint:str|None=None, device=None, progress:bool=False, momentum:float=0.0):
-    "Train an MLP on Fashion-MNIST, data parallel over all ranks when torch.distributed is initialised; `bs` is the global batch."
-    rank, world = dist_info(); rank_bs = rank_batch_size(bs, world)
+    ("Train an MLP on Fashion-MNIST, data parallel over all ranks when torch.distributed is initialised; `bs` "
+     "is the global batch.")
+    rank, world = dist_info()
+    rank_bs = rank_batch_size(bs, world)
     dls = fashion_dls(n_train=n_train, n_valid=n_valid, bs=rank_bs, flatten=True, seed=0)
     if loader == "torch":
-        dls = DataLoaders.from_datasets(TensorDataset(dls.train.x, dls.train.y), TensorDataset(dls.valid.x, dls.valid.y), bs=rank_bs, stats=dls.stats)
+        dls = DataLoaders.from_datasets(TensorDataset(dls.train.x, dls.train.y),
+                                        TensorDataset(dls.valid.x, dls.valid.y), bs=rank_bs, stats=dls.stats)
     elif loader != "memory": raise ValueError(f"loader must be 'memory' or 'torch', got {loader!r}")
-    set_seed(seed); timer = _TrainTimeCB()
+    set_seed(seed)
+    timer = _TrainTimeCB()
     cbs = [DDPCB(), MetricsCB(accuracy), timer] + ([ProgressCB()] if progress else [])
     if checkpoint: cbs.append(CheckpointCB(str(checkpoint).replace("{rank}", str(rank))))
     learn = Learner(mlp(), dls, lr=lr, cbs=cbs, device=device, opt_func=partial(torch.optim.SGD, momentum=momentum))
     learn.fit(epochs)
-    summary = {"world_size": world, "global_bs": bs, "epochs": epochs, "n_train": n_train, "train_seconds": timer.seconds,
+    summary = {"world_size": world, "global_bs": bs, "epochs": epochs, "n_train": n_train,
+               "train_seconds": timer.seconds,
                "images_per_s": epochs * n_train / timer.seconds, **learn.recorder.values[-1]}
     return learn, summary
 
@@ -153,17 +175,25 @@ def train_fashion(epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_00
 def ddp_main(argv=None):
     "Command line: `torchrun --nproc_per_node=N -m coursecompanion.distributed [--epochs E --bs B ...]`."
     p = argparse.ArgumentParser(description="Data-parallel training of an MLP on Fashion-MNIST")
-    p.add_argument("--epochs", type=int, default=2); p.add_argument("--bs", type=int, default=256, help="global batch size")
-    p.add_argument("--n-train", type=int, default=10_000); p.add_argument("--n-valid", type=int, default=2_000)
-    p.add_argument("--lr", type=float, default=0.1); p.add_argument("--momentum", type=float, default=0.0); p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--bs", type=int, default=256, help="global batch size")
+    p.add_argument("--n-train", type=int, default=10_000)
+    p.add_argument("--n-valid", type=int, default=2_000)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=42)
     p.add_argument("--loader", choices=("memory", "torch"), default="memory")
     p.add_argument("--checkpoint", help="checkpoint path, written by rank 0 ({rank} is replaced by the rank)")
-    p.add_argument("--json", help="write rank 0's summary here"); p.add_argument("--device", default=None)
-    p.add_argument("--threads", type=int, default=None); p.add_argument("--backend", default=None)
+    p.add_argument("--json", help="write rank 0's summary here")
+    p.add_argument("--device", default=None)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--backend", default=None)
     a = p.parse_args(argv)
-    setup_cpu(a.threads); rank, world = init_distributed(a.backend)
+    setup_cpu(a.threads)
+    rank, world = init_distributed(a.backend)
     try:
-        _, summary = train_fashion(a.epochs, a.bs, a.n_train, a.n_valid, a.lr, a.seed, a.loader, a.checkpoint, a.device, rank == 0, a.momentum)
+        _, summary = train_fashion(a.epochs, a.bs, a.n_train, a.n_valid, a.lr, a.seed, a.loader, a.checkpoint, a.device,
+                                   rank == 0, a.momentum)
         if rank == 0:
             print(json.dumps(summary))
             if a.json: Path(a.json).write_text(json.dumps(summary))
@@ -192,7 +222,8 @@ def run_torchrun(args:list, # What follows `torchrun ...`: a script path or `-m 
 # %% ../nbs/12_distributed.ipynb #4d2ad5a4
 def allreduce_mean(shard_grads:list, # One list of gradient tensors per rank
                    world_size:int):
-    "What DDP computes from the ranks' gradients: each scaled by `1/world_size` (into the bucket), then summed over ranks."
+    ("What DDP computes from the ranks' gradients: each scaled by `1/world_size` (into the bucket), then "
+     "summed over ranks.")
     out = []
     for gs in zip(*shard_grads):
         acc = gs[0] * (1.0 / world_size)
@@ -214,10 +245,12 @@ def _sharded_step(model, opt, batches, world_size):
 # %% ../nbs/12_distributed.ipynb #7c625e08
 def train_sharded(world_size:int=2, epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_000, lr:float=0.1,
                   seed:int=42, momentum:float=0.0):
-    "Replay `train_fashion` on `world_size` ranks in one process: the ranks' shards, DDP's averaging; returns the model."
+    ("Replay `train_fashion` on `world_size` ranks in one process: the ranks' shards, DDP's averaging; "
+     "returns the model.")
     rank_bs = rank_batch_size(bs, world_size)
     t = fashion_dls(n_train=n_train, n_valid=n_valid, bs=rank_bs, flatten=True, seed=0).train
-    shards = [DataLoader(t.x, t.y, bs=rank_bs, shuffle=t.shuffle, seed=t.seed, drop_last=t.drop_last).shard(r, world_size)
+    shards = [DataLoader(t.x, t.y, bs=rank_bs, shuffle=t.shuffle, seed=t.seed,
+                         drop_last=t.drop_last).shard(r, world_size)
               for r in range(world_size)]
     set_seed(seed)
     model = mlp()

@@ -73,7 +73,8 @@ def show_cam(img:torch.Tensor, # The image, (1, H, W) or (H, W)
     if ax is None: _, ax = plt.subplots(figsize=(2, 2))
     img = img.squeeze(0) if img.ndim == 3 else img
     H, W = img.shape
-    ax.imshow(img, cmap="gray"); ax.imshow(cam, cmap="jet", alpha=alpha, extent=(-0.5, W - 0.5, H - 0.5, -0.5))
+    ax.imshow(img, cmap="gray")
+    ax.imshow(cam, cmap="jet", alpha=alpha, extent=(-0.5, W - 0.5, H - 0.5, -0.5))
     ax.set_axis_off()
     if title: ax.set_title(title, fontsize=9)
     return ax

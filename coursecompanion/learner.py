@@ -66,7 +66,8 @@ def check_lr(lr, name:str="lr") -> float:
     try: v = float(lr)
     except (TypeError, ValueError): raise ValueError(f"{name} must be a number, got {lr!r}") from None
     if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a finite number above 0, got {lr!r}" + (" (lr 0 trains nothing: evaluate with "
+        raise ValueError(f"{name} must be a finite number above 0, got {lr!r}"
+                         + (" (lr 0 trains nothing: evaluate with "
                          "fit(train=False) or get_preds)" if v == 0 else ""))
     return lr
 
@@ -81,7 +82,8 @@ class Learner:
                  opt_func=torch.optim.SGD, device=None, default_cbs:bool=True):
         self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, check_lr(lr), opt_func
         self.opt, self.grad_scaler, self.cbs, self._handlers = None, None, [], {}
-        self.epoch, self.n_epochs, self.train_iter, self.training, self.epoch_log, self.recorder = 0, 0, 0, False, {}, None
+        self.epoch, self.n_epochs, self.train_iter = 0, 0, 0
+        self.training, self.epoch_log, self.recorder = False, {}, None
         self.train_epochs = 0  # training epochs over this learner's life: the shuffle order of the next one
         self.add_cbs([DeviceCB(device), NonFiniteCB(), Recorder()] if default_cbs else [])
         self.add_cbs(cbs or [])
@@ -111,7 +113,8 @@ def __call__(self:Learner, event:str):
         try: f(self)
         except (*_CANCELS, CallbackError, NonFiniteLossError): raise
         except Exception as e:
-            raise CallbackError(f"callback {type(f.__self__).__name__} raised {type(e).__name__} in {event}: {e}") from e
+            raise CallbackError(f"callback {type(f.__self__).__name__} raised {type(e).__name__} in "
+                                f"{event}: {e}") from e
 
 # %% ../nbs/02_learner.ipynb #20b78e3c
 @patch
@@ -134,7 +137,9 @@ def backward(self:Learner):
 def step(self:Learner):
     "One optimiser step (through the `grad_scaler`, which skips steps with non-finite gradients, when set)."
     if self.grad_scaler is None: self.opt.step()
-    else: self.grad_scaler.step(self.opt); self.grad_scaler.update()
+    else:
+        self.grad_scaler.step(self.opt)
+        self.grad_scaler.update()
 
 @patch
 def zero_grad(self:Learner):
@@ -151,7 +156,8 @@ def create_opt(self:Learner, lr:float|None=None):
 def check_batch(preds, targets, where:str="", all_targets=None, ignore_index:int=-100):
     "Raise a clear ValueError if model outputs `preds` and `targets` cannot be compared by a standard loss."
     if not (isinstance(preds, torch.Tensor) and isinstance(targets, torch.Tensor)): return
-    shapes = f"model output {tuple(preds.shape)}, targets {tuple(targets.shape)} {str(targets.dtype).replace('torch.', '')}"
+    shapes = (f"model output {tuple(preds.shape)}, targets {tuple(targets.shape)} "
+              f"{str(targets.dtype).replace('torch.', '')}")
     if preds.ndim == 0 or targets.ndim == 0 or preds.shape[0] != targets.shape[0]:
         raise ValueError(f"{where}batch sizes differ: {shapes}")
     if not targets.is_floating_point() and preds.ndim == targets.ndim + 1:
@@ -159,7 +165,8 @@ def check_batch(preds, targets, where:str="", all_targets=None, ignore_index:int
         ys = ys[ys != ignore_index]  # cross-entropy skips these
         lo, hi = (int(ys.min()), int(ys.max())) if len(ys) else (0, 0)
         if lo < 0 or hi >= n_classes:
-            raise ValueError(f"{where}targets must be class indices in [0, {n_classes}) (or {ignore_index}, ignored) for a model "
+            raise ValueError(f"{where}targets must be class indices in [0, {n_classes}) (or {ignore_index}, "
+                             f"ignored) for a model "
                              f"with {n_classes} outputs, but they range over [{lo}, {hi}] ({shapes})")
     elif targets.is_floating_point() and preds.shape != targets.shape and preds.numel() == targets.numel():
         raise ValueError(f"{where}shapes differ ({shapes}): a loss would broadcast them to a matrix; "
@@ -173,10 +180,13 @@ def _steps(self:Learner):
     self.predict()
     if self._check_next: self._check_first_batch()
     self("after_pred")
-    self.get_loss(); self("after_loss")
+    self.get_loss()
+    self("after_loss")
     if self.training:
-        self.backward(); self("after_backward")
-        self.step(); self("after_step")
+        self.backward()
+        self("after_backward")
+        self.step()
+        self("after_step")
         self.zero_grad()
 
 # %% ../nbs/02_learner.ipynb #68a81bed
@@ -212,7 +222,8 @@ def _check_first_batch(self:Learner):
 def _do_phase(self:Learner, training:bool, dl=None):
     self.dl = dl if dl is not None else self.dls.train if training else self.dls.valid
     if self.dl is None: return
-    self.training = training; self.model.train(training)
+    self.training = training
+    self.model.train(training)
     if training:  # a new shuffle for every training epoch of this learner's life, replayed on resume
         if hasattr(self.dl, "set_epoch"): self.dl.set_epoch(self.train_epochs)
         self.train_epochs += 1
@@ -298,14 +309,17 @@ class DeviceCB(Callback):
                 if isinstance(v, torch.Tensor) and v.device != self.dev and v.ndim > 0: state[k] = v.to(self.dev)
         if hasattr(learn.dls, "to"): learn.dls.to(self.dev)
     def before_batch(self, learn):
-        xb, yb, dev = learn.xb, learn.yb, self.dev or next(learn.model.parameters()).device  # (outside a fit: get_preds)
-        if not (isinstance(xb, torch.Tensor) and xb.device == dev and isinstance(yb, torch.Tensor) and yb.device == dev):
+        # self.dev is None outside a fit (get_preds): use the model's device
+        xb, yb, dev = learn.xb, learn.yb, self.dev or next(learn.model.parameters()).device
+        if not (isinstance(xb, torch.Tensor) and xb.device == dev
+                and isinstance(yb, torch.Tensor) and yb.device == dev):
             learn.xb, learn.yb = to_device((xb, yb), dev)
 
 # %% ../nbs/02_learner.ipynb #440dcc97
 def _clone_state(state:dict) -> dict:
     "A copy of an optimiser's `state` (tensors cloned), so later steps cannot change it."
-    return {p: {k: v.clone() if isinstance(v, torch.Tensor) else copy.copy(v) for k, v in s.items()} for p, s in state.items()}
+    return {p: {k: v.clone() if isinstance(v, torch.Tensor) else copy.copy(v) for k, v in s.items()}
+            for p, s in state.items()}
 
 def _opt_state_copy(opt) -> dict:
     "A copy of `opt.state`, or None for an optimiser without one."
@@ -314,11 +328,13 @@ def _opt_state_copy(opt) -> dict:
 
 # %% ../nbs/02_learner.ipynb #ec6d0d72
 class NonFiniteCB(Callback):
-    "Stop with `NonFiniteLossError` when the loss is NaN or infinite, restoring the last weights that gave a finite loss."
+    ("Stop with `NonFiniteLossError` when the loss is NaN or infinite, restoring the last weights that "
+     "gave a finite loss.")
     order = -10
     def __init__(self, snapshot_every:int=10): self.every, self.live, self.saved = snapshot_every, None, None
     def before_fit(self, learn):
-        # detached aliases share storage with the weights, so copying needs no torch.no_grad() (which costs more than the copy)
+        # detached aliases share storage with the weights, so copying needs no torch.no_grad()
+        # (which costs more than the copy)
         self.live = [t.detach() for t in (*learn.model.parameters(), *learn.model.buffers()) if t.is_floating_point()]
         self.saved = [t.clone() for t in self.live] if self.every else None
         self.saved_opt, self.saved_at = _opt_state_copy(learn.opt) if self.every else None, learn.train_iter
@@ -335,7 +351,9 @@ def after_loss(self:NonFiniteCB, learn):
     if math.isfinite(loss): return
     if self.saved is not None:
         torch._foreach_copy_(self.live, self.saved)
-        if self.saved_opt is not None: learn.opt.state.clear(); learn.opt.state.update(_clone_state(self.saved_opt))
+        if self.saved_opt is not None:
+            learn.opt.state.clear()
+            learn.opt.state.update(_clone_state(self.saved_opt))
         kept = (f"restored the weights from before step {self.saved_at} of this fit, and the optimiser state with them "
                 f"(their loss was finite)")
     elif self.live is not None and not all(bool(torch.isfinite(t).all()) for t in self.live):
@@ -364,13 +382,15 @@ class Recorder(Callback):
 @patch
 def after_batch(self:Recorder, learn):
     if learn.loss is None: return  # cancelled before the loss
-    self._losses.append(learn.loss.item()); self._ns.append(len(learn.yb))
+    self._losses.append(learn.loss.item())
+    self._ns.append(len(learn.yb))
     if learn.training: self.lrs.append(learn.opt.param_groups[-1]["lr"])
 
 @patch
 def after_train(self:Recorder, learn):
     if not self._ns: return
-    self.losses += self._losses; self.iters.append(len(self.losses))
+    self.losses += self._losses
+    self.iters.append(len(self.losses))
     learn.epoch_log["train_loss"] = self._mean()
 
 # %% ../nbs/02_learner.ipynb #3149630e
@@ -392,7 +412,9 @@ def plot_loss(self:Recorder, ax=None):
     ax.plot(self.losses, label="train (per batch)", alpha=0.7)
     vals = [(i, v["valid_loss"]) for i, v in zip(self.iters, self.values) if "valid_loss" in v]
     if vals: ax.plot(*zip(*vals), "o-", label="valid (per epoch)")
-    ax.set_xlabel("batch"); ax.set_ylabel("loss"); ax.legend()
+    ax.set_xlabel("batch")
+    ax.set_ylabel("loss")
+    ax.legend()
     return ax
 
 # %% ../nbs/02_learner.ipynb #e8e028ef
@@ -401,7 +423,9 @@ def plot_lr(self:Recorder, ax=None):
     "Plot the learning rate of the last parameter group per batch."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 3))
-    ax.plot(self.lrs); ax.set_xlabel("batch"); ax.set_ylabel("learning rate")
+    ax.plot(self.lrs)
+    ax.set_xlabel("batch")
+    ax.set_ylabel("learning rate")
     return ax
 
 # %% ../nbs/02_learner.ipynb #3dbe811d
@@ -414,7 +438,8 @@ class MetricsCB(Callback):
     "Average each metric over the validation set (and the training set if `train`); results go in `learn.epoch_log`."
     order = 40
     def __init__(self, *metrics, train:bool=False, **named_metrics):
-        self.metrics = {**{f.__name__: f for f in metrics}, **named_metrics}; self.train = train
+        self.metrics = {**{f.__name__: f for f in metrics}, **named_metrics}
+        self.train = train
     def before_train(self, learn): self.vals, self.ns = {k: [] for k in self.metrics}, []
     before_validate = before_train
     def after_batch(self, learn):
@@ -424,7 +449,8 @@ class MetricsCB(Callback):
         self.ns.append(len(learn.yb))
     def _log(self, learn, prefix):
         if not self.ns: return
-        for k, v in self.vals.items(): learn.epoch_log[prefix + k] = weighted_mean(torch.stack(v).tolist(), self.ns)  # one sync
+        for k, v in self.vals.items():
+            learn.epoch_log[prefix + k] = weighted_mean(torch.stack(v).tolist(), self.ns)  # one sync
     def after_train(self, learn):
         if self.train: self._log(learn, "train_")
     def after_validate(self, learn): self._log(learn, "")
@@ -442,7 +468,8 @@ class ProgressCB(Callback):
     def before_fit(self, learn):
         from tqdm.auto import tqdm
         self.rank0 = is_rank0()
-        self.pbar = tqdm(total=(learn.n_epochs - learn.epoch) * len(learn.dls.train), disable=not (self.bar and self.rank0), leave=False)
+        self.pbar = tqdm(total=(learn.n_epochs - learn.epoch) * len(learn.dls.train),
+                         disable=not (self.bar and self.rank0), leave=False)
     def after_batch(self, learn):
         if learn.training:
             self.pbar.update(1)
@@ -459,38 +486,52 @@ def show_training_loop(self:Learner):
     def ev(e, indent):
         names = [type(f.__self__).__name__ for f in self._handlers[e]]
         print(f"{'':{indent}}{e:<16}{': ' + ', '.join(names) if names else ''}")
-    ev("before_fit", 0); print("  for each epoch:"); ev("before_epoch", 2)
-    for phase, steps in (("train", ("predict", "get_loss", "backward", "step", "zero_grad")), ("validate", ("predict", "get_loss"))):
-        ev(f"before_{phase}", 2); print("    for each batch:"); ev("before_batch", 6)
+    ev("before_fit", 0)
+    print("  for each epoch:")
+    ev("before_epoch", 2)
+    for phase, steps in (("train", ("predict", "get_loss", "backward", "step", "zero_grad")),
+                         ("validate", ("predict", "get_loss"))):
+        ev(f"before_{phase}", 2)
+        print("    for each batch:")
+        ev("before_batch", 6)
         for s in steps:
             step(s)
-            after = {"predict": "after_pred", "get_loss": "after_loss", "backward": "after_backward", "step": "after_step"}.get(s)
+            after = {"predict": "after_pred", "get_loss": "after_loss", "backward": "after_backward",
+                     "step": "after_step"}.get(s)
             if after: ev(after, 8)
-        ev("after_batch", 6); ev(f"after_{phase}", 2)
-    ev("after_epoch", 2); ev("after_fit", 0)
+        ev("after_batch", 6)
+        ev(f"after_{phase}", 2)
+    ev("after_epoch", 2)
+    ev("after_fit", 0)
 
 # %% ../nbs/02_learner.ipynb #7d4b0fb9
 class EarlyStoppingCB(Callback):
     "Stop when `monitor` has not improved by `min_delta` for `patience` epochs; optionally restore the best weights."
     order = 60
-    def __init__(self, monitor:str="valid_loss", patience:int=3, min_delta:float=0.0, mode:str="min", restore_best:bool=True):
+    def __init__(self, monitor:str="valid_loss", patience:int=3, min_delta:float=0.0, mode:str="min",
+                 restore_best:bool=True):
         if mode not in ("min", "max"): raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        self.monitor, self.patience, self.min_delta, self.mode, self.restore_best = monitor, patience, min_delta, mode, restore_best
+        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
+        self.mode, self.restore_best = mode, restore_best
         self.loaded = False
     def before_fit(self, learn):
         if self.loaded: self.loaded = False  # resumed from a checkpoint: carry on from its state
         else: self.best, self.best_epoch, self.wait, self.best_state = None, None, 0, None
-    def _better(self, v): return self.best is None or (v < self.best - self.min_delta if self.mode == "min" else v > self.best + self.min_delta)
+    def _better(self, v):
+        return self.best is None or (v < self.best - self.min_delta if self.mode == "min"
+                                     else v > self.best + self.min_delta)
 
 # %% ../nbs/02_learner.ipynb #69093e78
 @patch
 def after_epoch(self:EarlyStoppingCB, learn):
     if self.monitor not in learn.epoch_log:
-        raise KeyError(f"EarlyStoppingCB monitors {self.monitor!r}, but this epoch logged only {sorted(learn.epoch_log)}")
+        raise KeyError(f"EarlyStoppingCB monitors {self.monitor!r}, but this epoch logged only "
+                       f"{sorted(learn.epoch_log)}")
     v = learn.epoch_log[self.monitor]
     if self._better(v):
         self.best, self.best_epoch, self.wait = v, learn.epoch, 0
-        if self.restore_best: self.best_state = {k: t.detach().clone() for k, t in unwrap_model(learn.model).state_dict().items()}
+        if self.restore_best:
+            self.best_state = {k: t.detach().clone() for k, t in unwrap_model(learn.model).state_dict().items()}
     else:
         self.wait += 1
         if self.wait >= self.patience: raise CancelFitException()
@@ -522,9 +563,12 @@ def _digest(obj, h):
     "Feed `obj` (nested dicts, lists and tensors) into the hash `h`, in a fixed order."
     if isinstance(obj, torch.Tensor):
         t = obj.detach().cpu().contiguous().reshape(-1)
-        h.update(f"T{t.dtype}{tuple(obj.shape)}".encode()); h.update(t.view(torch.uint8).numpy().data)
+        h.update(f"T{t.dtype}{tuple(obj.shape)}".encode())
+        h.update(t.view(torch.uint8).numpy().data)
     elif isinstance(obj, dict):
-        for k in sorted(obj, key=repr): h.update(repr(k).encode()); _digest(obj[k], h)
+        for k in sorted(obj, key=repr):
+            h.update(repr(k).encode())
+            _digest(obj[k], h)
     elif isinstance(obj, (list, tuple)):
         h.update(f"{type(obj).__name__}{len(obj)}".encode())
         for v in obj: _digest(v, h)
@@ -532,7 +576,8 @@ def _digest(obj, h):
 
 def checkpoint_checksum(state:dict) -> str:
     "A BLAKE2 hash of everything in a checkpoint but its `checksum` entry: one flipped bit changes it."
-    h = hashlib.blake2b(digest_size=16); _digest({k: v for k, v in state.items() if k != "checksum"}, h)
+    h = hashlib.blake2b(digest_size=16)
+    _digest({k: v for k, v in state.items() if k != "checksum"}, h)
     return h.hexdigest()
 
 # %% ../nbs/02_learner.ipynb #ded2b04f
@@ -543,10 +588,12 @@ def _loader_generator_states(dls) -> list:
 
 def save_checkpoint(learn, path) -> Path:
     "Save everything needed to resume `learn` to `path`, atomically, with a checksum."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     state = {"format": CHECKPOINT_FORMAT, "version": 2, "epoch": learn.epoch, "train_iter": learn.train_iter,
              "train_epochs": learn.train_epochs, "model": unwrap_model(learn.model).state_dict(),
-             "opt": learn.opt.state_dict() if learn.opt else None, "opt_type": type(learn.opt).__name__ if learn.opt else None,
+             "opt": learn.opt.state_dict() if learn.opt else None,
+             "opt_type": type(learn.opt).__name__ if learn.opt else None,
              "stats": dict(getattr(learn.dls, "stats", {}) or {}), "rng": get_rng_state(),
              "loader_rng": _loader_generator_states(learn.dls),
              "grad_scaler": learn.grad_scaler.state_dict() if learn.grad_scaler is not None else None,
@@ -563,12 +610,15 @@ def _read_checkpoint(path) -> dict:
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
     try: state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        raise CheckpointError(f"{path} holds Python objects other than tensors; refusing to unpickle it (it could run code): {e}") from None
+        raise CheckpointError(f"{path} holds Python objects other than tensors; refusing to unpickle it (it could run "
+                              f"code): {e}") from None
     except Exception as e:  # a text file, a truncated zip, another format: each fails in its own way
-        raise CheckpointError(f"{path} could not be read: it is truncated or not a PyTorch file ({type(e).__name__}: {e})") from None
+        raise CheckpointError(f"{path} could not be read: it is truncated or not a PyTorch file "
+                              f"({type(e).__name__}: {e})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         keys = sorted(state, key=str)[:5] if isinstance(state, dict) else type(state).__name__
-        raise CheckpointError(f"{path} is not a coursecompanion checkpoint (found {keys}); a bare state_dict loads with "
+        raise CheckpointError(f"{path} is not a coursecompanion checkpoint (found {keys}); a bare "
+                              f"state_dict loads with "
                               f"model.load_state_dict(torch.load(path, weights_only=True))")
     missing = [k for k in _CHECKPOINT_KEYS if k not in state]
     if missing: raise CheckpointError(f"{path} is a damaged checkpoint: it lacks {missing}")
@@ -583,7 +633,8 @@ def _check_fits(state, learn, path):
     wrong = [f"{k}: checkpoint {tuple(state['model'][k].shape)} vs model {tuple(v.shape)}"
              for k, v in own.items() if k in state["model"] and state["model"][k].shape != v.shape]
     if missing or unexpected or wrong:
-        raise CheckpointError(f"{path} does not fit this model: missing {missing[:5]}, unexpected {unexpected[:5]}, shapes {wrong[:5]}")
+        raise CheckpointError(f"{path} does not fit this model: missing {missing[:5]}, unexpected {unexpected[:5]}, "
+                              f"shapes {wrong[:5]}")
     if state["opt"] is not None and learn.opt is not None: _check_opt_fits(state, learn.opt, path)
 
 # %% ../nbs/02_learner.ipynb #fb0660b1
@@ -598,19 +649,22 @@ def _check_opt_fits(state, opt, path):
         raise CheckpointError(f"{path}: optimiser parameter groups hold {n_ck} tensors but this learner's hold {n_own}")
     lacking = sorted({k for g in ours for k in g if k != "params"} - {k for g in ck for k in g})
     if lacking:
-        raise CheckpointError(f"{path}: the saved optimiser has no {lacking} settings, which this learner's {own} needs: "
+        raise CheckpointError(f"{path}: the saved optimiser has no {lacking} settings, which this "
+                              f"learner's {own} needs: "
                               f"it was saved with another optimiser")
 
 # %% ../nbs/02_learner.ipynb #3237da4a
 def read_checkpoint(path, learn=None) -> dict:
-    "Read the checkpoint at `path` and check it (format, checksum, and that it fits `learn` if given), changing nothing."
+    ("Read the checkpoint at `path` and check it (format, checksum, and that it fits `learn` if "
+     "given), changing nothing.")
     state = _read_checkpoint(path)
     if learn is not None:
         if learn.opt is None: learn.create_opt()
         _check_fits(state, learn, path)
         own_stats = dict(getattr(learn.dls, "stats", {}) or {})
         if own_stats and state["stats"] and own_stats != state["stats"]:
-            warnings.warn(f"{path} was trained on data normalised with {state['stats']}, but these DataLoaders use {own_stats}")
+            warnings.warn(f"{path} was trained on data normalised with {state['stats']}, but these "
+                          f"DataLoaders use {own_stats}")
     return state
 
 def load_checkpoint(learn, path) -> int:
@@ -625,7 +679,9 @@ def _load_callbacks(learn, saved:dict):
     try:
         for cb in cbs: cb.load_state_dict(saved[type(cb).__name__])
     except BaseException:
-        for cb, b in zip(cbs, backups): cb.__dict__.clear(); cb.__dict__.update(b)
+        for cb, b in zip(cbs, backups):
+            cb.__dict__.clear()
+            cb.__dict__.update(b)
         raise
 
 # %% ../nbs/02_learner.ipynb #8d73d637
@@ -640,7 +696,8 @@ def apply_checkpoint(learn, state:dict) -> int:
         if state["grad_scaler"] is not None and scaler is not None: scaler.load_state_dict(state["grad_scaler"])
         _load_callbacks(learn, state["callbacks"])
     except BaseException as e:
-        model.load_state_dict(backup[0]); learn.opt.load_state_dict(backup[1])
+        model.load_state_dict(backup[0])
+        learn.opt.load_state_dict(backup[1])
         if scaler is not None: scaler.load_state_dict(backup[2])
         raise CheckpointError(f"the checkpoint could not be put into this learner ({type(e).__name__}: {e}); "
                               f"the learner was left as it was") from e
@@ -666,7 +723,8 @@ def save(self:Learner, path):
 @patch
 def load(self:Learner, path):
     "Load a checkpoint into this learner (see `load_checkpoint`); returns self."
-    load_checkpoint(self, path); return self
+    load_checkpoint(self, path)
+    return self
 
 # %% ../nbs/02_learner.ipynb #28ef6122
 class CheckpointCB(Callback):
@@ -683,18 +741,21 @@ class _GatherPredsCB(Callback):
     def __init__(self): self.preds, self.targs = [], []
     def after_batch(self, learn):
         if not learn.training and learn.preds is not None:
-            self.preds.append(to_cpu(learn.preds).float()); self.targs.append(to_cpu(learn.yb))
+            self.preds.append(to_cpu(learn.preds).float())
+            self.targs.append(to_cpu(learn.yb))
 
 # %% ../nbs/02_learner.ipynb #b7731d4d
 @patch
 def get_preds(self:Learner, dl=None):
-    "Predictions and targets over `dl` (default: the validation loader): a validation pass, through `predict` and the callbacks."
+    ("Predictions and targets over `dl` (default: the validation loader): a validation pass, through `predict` "
+     "and the callbacks.")
     gather, modes, log = _GatherPredsCB(), [(m, m.training) for m in self.model.modules()], self.epoch_log
     self.add_cbs([gather])
     try:
         self.epoch_log = {}
         self._do_phase(False, self.dls.valid if dl is None else dl)
     finally:
-        self.remove_cbs([gather]); self.epoch_log = log
+        self.remove_cbs([gather])
+        self.epoch_log = log
         for m, training in modes: m.training = training
     return torch.cat(gather.preds), torch.cat(gather.targs)

@@ -14,7 +14,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from .core import patch
-from .learner import Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB, get_rng_state, set_rng_state
+from .learner import (
+    Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB,
+    ProgressCB, get_rng_state, set_rng_state)
 
 # %% ../nbs/06_lr_finder.ipynb #4b68fb1a
 def exp_lr(i:int, # Batch index, 0 to n-1
@@ -57,7 +59,8 @@ def lr_mid(lrs, losses):
 # %% ../nbs/06_lr_finder.ipynb #8dd16fc5
 def lr_valley(lrs, losses):
     "fastai's valley: a point past the middle of the longest run over which the loss keeps falling."
-    n = len(losses); run = [1] * n  # run[i]: longest decreasing subsequence ending at i
+    n = len(losses)
+    run = [1] * n  # run[i]: longest decreasing subsequence ending at i
     start, end = 0, 0
     for i in range(1, n):
         for j in range(i):
@@ -68,10 +71,12 @@ def lr_valley(lrs, losses):
 
 # %% ../nbs/06_lr_finder.ipynb #e1194658
 class LRFinderCB(Callback):
-    "Raise the LR exponentially from `start_lr` to `end_lr` over `num_it` batches, recording the loss; stop on divergence."
+    ("Raise the LR exponentially from `start_lr` to `end_lr` over `num_it` batches, recording the loss; "
+     "stop on divergence.")
     order = -15  # before NonFiniteCB, so that a non-finite loss ends the test instead of raising
     def __init__(self, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, beta:float=0.9, stop_div:float=4.):
-        if not 0 < start_lr < end_lr: raise ValueError(f"need 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
+        if not 0 < start_lr < end_lr:
+            raise ValueError(f"need 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
         if num_it < 2: raise ValueError(f"num_it must be at least 2, got {num_it}")
         self.start_lr, self.end_lr, self.num_it, self.beta, self.stop_div = start_lr, end_lr, num_it, beta, stop_div
     def before_fit(self, learn):
@@ -92,16 +97,22 @@ def before_batch(self:LRFinderCB, learn):
 def after_backward(self:LRFinderCB, learn):
     "Refuse to go on if another callback changed the LR this test set (the curve would be against the wrong LRs)."
     if [g["lr"] for g in learn.opt.param_groups] != self.set_lrs:
-        raise RuntimeError("another callback changed the learning rate during the range test; give it the class attribute "
+        raise RuntimeError("another callback changed the learning rate during the range test; give it "
+                           "the class attribute "
                            "`sets_hypers = True` so that lr_find leaves it out")
 
 @patch
 def after_loss(self:LRFinderCB, learn):
     "Record the loss and its smoothed value; stop after `num_it` batches, on divergence or on a non-finite loss."
-    loss = learn.loss.item(); self.raw_losses.append(loss)
-    if not math.isfinite(loss): self.lrs.pop(); self.raw_losses.pop(); raise CancelFitException()
+    loss = learn.loss.item()
+    self.raw_losses.append(loss)
+    if not math.isfinite(loss):
+        self.lrs.pop()
+        self.raw_losses.pop()
+        raise CancelFitException()
     self.avg = self.beta * self.avg + (1 - self.beta) * loss
-    smooth = self.avg / (1 - self.beta ** len(self.raw_losses)); self.losses.append(smooth)
+    smooth = self.avg / (1 - self.beta ** len(self.raw_losses))
+    self.losses.append(smooth)
     self.best = min(self.best, smooth)
     if smooth > self.stop_div * self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
 
@@ -127,7 +138,8 @@ def snapshot(learn) -> dict:
     "Copies of everything a fit can change in `learn`."
     model, opt = learn.model, learn.opt
     if opt is not None and not hasattr(opt, "state_dict"):
-        raise TypeError(f"snapshot needs an optimiser with state_dict()/load_state_dict(); {type(opt).__name__} has none")
+        raise TypeError(f"snapshot needs an optimiser with state_dict()/load_state_dict(); "
+                        f"{type(opt).__name__} has none")
     return {"model": {k: v.detach().clone() for k, v in model.state_dict().items()},
             "modes": [(m, m.training) for m in model.modules()],
             "grads": [(p, None if p.grad is None else p.grad.detach().clone()) for p in model.parameters()],
@@ -139,8 +151,11 @@ def snapshot(learn) -> dict:
 # %% ../nbs/06_lr_finder.ipynb #3f014287
 def restore(learn, snap:dict):
     "Put back everything `snapshot` copied, into the same objects."
-    vars(learn).clear(); vars(learn).update(snap["attrs"])  # the same model, optimiser, callbacks and counters
-    for cb, attrs in snap["cbs"]: vars(cb).clear(); vars(cb).update(attrs)
+    vars(learn).clear()
+    vars(learn).update(snap["attrs"])  # the same model, optimiser, callbacks and counters
+    for cb, attrs in snap["cbs"]:
+        vars(cb).clear()
+        vars(cb).update(attrs)
     learn.model.load_state_dict(snap["model"])  # copies into the existing tensors
     for m, training in snap["modes"]: m.training = training
     for p, g in snap["grads"]: p.grad = g
@@ -158,7 +173,11 @@ def preserved(learn):
 # %% ../nbs/06_lr_finder.ipynb #3dc0d42c
 class SuggestedLRs(NamedTuple):
     "LRs read off a range test's curve; `default` is the one we recommend as 1cycle's `lr_max`."
-    mid: float; minimum: float; steep: float; valley: float; min_div10: float
+    mid: float
+    minimum: float
+    steep: float
+    valley: float
+    min_div10: float
     @property
     def default(self):
         "Our recommended `lr_max` for 1cycle: `mid`."
@@ -167,14 +186,18 @@ class SuggestedLRs(NamedTuple):
 # %% ../nbs/06_lr_finder.ipynb #5a59738f
 def suggest_lrs(lrs, losses) -> SuggestedLRs:
     "Every suggestion rule applied to a smoothed range-test curve."
-    if len(losses) < 5: raise ValueError(f"a range test curve needs at least 5 points to suggest LRs, got {len(losses)}")
+    if len(losses) < 5:
+        raise ValueError(f"a range test curve needs at least 5 points to suggest LRs, got {len(losses)}")
     return SuggestedLRs(*(f(lrs, losses) for f in (lr_mid, lr_minimum, lr_steep, lr_valley, lr_min_div10)))
 
 # %% ../nbs/06_lr_finder.ipynb #f7d11162
 @dataclass
 class LRFindResult:
     "A range test's LRs, raw and smoothed losses, and the suggestions read off them."
-    lrs: list; losses: list; raw_losses: list; suggestions: SuggestedLRs
+    lrs: list
+    losses: list
+    raw_losses: list
+    suggestions: SuggestedLRs
     def plot(self, ax=None):
         "Plot the curve with the suggestions marked (see `plot_lr_find`)."
         return plot_lr_find(self, ax)
@@ -189,7 +212,10 @@ def plot_lr_find(res:LRFindResult, ax=None):
     for (name, lr), marker in zip(res.suggestions._asdict().items(), "*o^sv"):
         ax.plot(lr, np.interp(np.log(lr), np.log(res.lrs), res.losses), marker, ms=8, label=f"{name}: {lr:.2g}")
     ax.set_ylim(0.8 * min(res.losses), 1.5 * max(res.losses[0], min(res.losses)))  # the descent, not the blow-up
-    ax.set_xscale("log"); ax.set_xlabel("learning rate"); ax.set_ylabel("loss"); ax.legend(fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("loss")
+    ax.legend(fontsize=8)
     return ax
 
 # %% ../nbs/06_lr_finder.ipynb #18bb03c0
@@ -201,11 +227,14 @@ def lr_find(learn:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100
     "LR range test on `learn` (left bitwise as it was, schedulers left out): the curve and the suggested LRs."
     cb = LRFinderCB(start_lr, end_lr, num_it, beta, stop_div)
     with preserved(learn):
-        learn.remove_cbs([c for c in learn.cbs if isinstance(c, _NOT_IN_RANGE_TEST) or getattr(c, "sets_hypers", False)])
-        if len(learn.dls.train) == 0: raise ValueError("the training loader yields no batches: nothing to run a range test on")
+        learn.remove_cbs([c for c in learn.cbs if isinstance(c, _NOT_IN_RANGE_TEST)
+                          or getattr(c, "sets_hypers", False)])
+        if len(learn.dls.train) == 0:
+            raise ValueError("the training loader yields no batches: nothing to run a range test on")
         learn.fit(math.ceil(num_it / len(learn.dls.train)), cbs=[cb], valid=False)
     if len(cb.losses) < 5:
-        raise ValueError(f"the range test stopped after {len(cb.losses)} batches (lr {cb.lrs[-1] if cb.lrs else start_lr:.3g}): "
+        raise ValueError(f"the range test stopped after {len(cb.losses)} batches (lr "
+                         f"{cb.lrs[-1] if cb.lrs else start_lr:.3g}): "
                          f"the loss diverged at once; lower start_lr")
     res = LRFindResult(cb.lrs, cb.losses, cb.raw_losses, suggest_lrs(cb.lrs, cb.losses))
     if show_plot: res.plot()

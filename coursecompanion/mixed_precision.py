@@ -28,7 +28,8 @@ def fp16_fate(g:torch.Tensor, # Nonzero float32 values (e.g. gradients)
 # %% ../nbs/11_mixed_precision.ipynb #cc9a98ff
 class SimulatedGradScaler:
     "Dynamic loss scaling in plain Python, with `torch.amp.GradScaler`'s interface and update rule (for any device)."
-    def __init__(self, init_scale:float=2.0**16, growth_factor:float=2.0, backoff_factor:float=0.5, growth_interval:int=2000):
+    def __init__(self, init_scale:float=2.0**16, growth_factor:float=2.0, backoff_factor:float=0.5,
+                 growth_interval:int=2000):
         self.scale_, self.growth_factor, self.backoff_factor = float(init_scale), growth_factor, backoff_factor
         self.growth_interval, self.growth_tracker, self.found_inf, self.unscaled = growth_interval, 0, False, False
     def is_enabled(self): return True
@@ -56,10 +57,14 @@ def step(self:SimulatedGradScaler, opt):
 @patch
 def update(self:SimulatedGradScaler):
     "Halve the scale after an overflow; double it after `growth_interval` steps without one."
-    if self.found_inf: self.scale_ *= self.backoff_factor; self.growth_tracker = 0
+    if self.found_inf:
+        self.scale_ *= self.backoff_factor
+        self.growth_tracker = 0
     else:
         self.growth_tracker += 1
-        if self.growth_tracker == self.growth_interval: self.scale_ *= self.growth_factor; self.growth_tracker = 0
+        if self.growth_tracker == self.growth_interval:
+            self.scale_ *= self.growth_factor
+            self.growth_tracker = 0
     self.found_inf, self.unscaled = False, False
 
 @patch
@@ -103,11 +108,13 @@ def amp_plan(device_type:str, # "cpu" or "cuda"
     if device_type == "cuda":
         if bf16_supported is None: bf16_supported = torch.cuda.is_bf16_supported()
         if dtype == torch.bfloat16 and not bf16_supported:
-            warnings.warn("bfloat16 was asked for, but this GPU does not support it: training in float16 with a GradScaler instead")
+            warnings.warn("bfloat16 was asked for, but this GPU does not support it: training in float16 with a "
+                          "GradScaler instead")
             dtype = torch.float16
         dtype = dtype or torch.float16
         return dtype, dtype == torch.float16
-    if device_type != "cpu": raise ValueError(f"MixedPrecisionCB supports 'cpu' and 'cuda' devices, not {device_type!r}")
+    if device_type != "cpu":
+        raise ValueError(f"MixedPrecisionCB supports 'cpu' and 'cuda' devices, not {device_type!r}")
     if dtype == torch.float16:
         warnings.warn("float16 with a GradScaler needs a CUDA GPU, and none is in use: running bfloat16 autocast "
                       "on the CPU instead (no loss scaling needed; weights stay float32)")
@@ -116,26 +123,33 @@ def amp_plan(device_type:str, # "cpu" or "cuda"
 
 # %% ../nbs/11_mixed_precision.ipynb #df539b14
 class MixedPrecisionCB(Callback):
-    "Train under `torch.autocast` (bfloat16 on the CPU, float16 + GradScaler on CUDA); weights and optimiser stay float32."
+    ("Train under `torch.autocast` (bfloat16 on the CPU, float16 + GradScaler on CUDA); weights and "
+     "optimiser stay float32.")
     order = -15
     def __init__(self, dtype:torch.dtype|None=None, init_scale:float=2.0**16):
         self.dtype, self.init_scale, self.scaler, self.ctx, self._pending = dtype, init_scale, None, None, None
     def before_fit(self, learn):
         self.device_type = next(learn.model.parameters()).device.type
         self.amp_dtype, needs_scaler = amp_plan(self.device_type, self.dtype)
-        if needs_scaler and self.scaler is None: self.scaler = torch.amp.GradScaler(self.device_type, init_scale=self.init_scale)
-        if self.scaler is not None and self._pending is not None: self.scaler.load_state_dict(self._pending); self._pending = None
+        if needs_scaler and self.scaler is None:
+            self.scaler = torch.amp.GradScaler(self.device_type, init_scale=self.init_scale)
+        if self.scaler is not None and self._pending is not None:
+            self.scaler.load_state_dict(self._pending)
+            self._pending = None
         self.old_scaler = learn.grad_scaler
         if needs_scaler: learn.grad_scaler = self.scaler
 
 # %% ../nbs/11_mixed_precision.ipynb #d4cb2826
 @patch
 def before_batch(self:MixedPrecisionCB, learn):
-    self.ctx = torch.autocast(self.device_type, dtype=self.amp_dtype); self.ctx.__enter__()
+    self.ctx = torch.autocast(self.device_type, dtype=self.amp_dtype)
+    self.ctx.__enter__()
 
 @patch
 def _exit(self:MixedPrecisionCB):
-    if self.ctx is not None: self.ctx.__exit__(None, None, None); self.ctx = None
+    if self.ctx is not None:
+        self.ctx.__exit__(None, None, None)
+        self.ctx = None
 
 @patch
 def after_loss(self:MixedPrecisionCB, learn): self._exit()
@@ -144,7 +158,8 @@ def after_batch(self:MixedPrecisionCB, learn): self._exit()
 
 @patch
 def after_fit(self:MixedPrecisionCB, learn):
-    self._exit(); learn.grad_scaler = self.old_scaler
+    self._exit()
+    learn.grad_scaler = self.old_scaler
 
 @patch
 def state_dict(self:MixedPrecisionCB):
@@ -164,12 +179,15 @@ def _read_status(key):
     raise OSError(f"{key} not in /proc/self/status")
 
 class PeakMemory:
-    "Context manager: `.peak_mib`, the peak memory added during the block (CUDA allocator peak, or peak resident set on the CPU)."
+    ("Context manager: `.peak_mib`, the peak memory added during the block (CUDA allocator peak, or peak "
+     "resident set on the CPU).")
     def __init__(self, device="cpu"): self.device = torch.device(device)
     def __enter__(self):
         if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device); torch.cuda.reset_peak_memory_stats(self.device)
-            self.start = torch.cuda.memory_allocated(self.device) / 2**20; self.how = "torch.cuda.max_memory_allocated"
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self.start = torch.cuda.memory_allocated(self.device) / 2**20
+            self.how = "torch.cuda.max_memory_allocated"
         else:
             try:
                 with open("/proc/self/clear_refs", "w") as f: f.write("5")  # resets VmHWM to the current RSS
@@ -181,9 +199,12 @@ class PeakMemory:
 @patch
 def __exit__(self:PeakMemory, *exc):
     if self.device.type == "cuda":
-        torch.cuda.synchronize(self.device); peak = torch.cuda.max_memory_allocated(self.device) / 2**20
+        torch.cuda.synchronize(self.device)
+        peak = torch.cuda.max_memory_allocated(self.device) / 2**20
     elif self.how.startswith("peak RSS (VmHWM"): peak = _read_status("VmHWM")
-    else: import resource; peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    else:
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     self.peak_mib = peak - self.start
 
 # %% ../nbs/11_mixed_precision.ipynb #44752566
@@ -205,10 +226,12 @@ def train_precision(dtype:torch.dtype|None, # None: plain float32; else the auto
             "accuracy": learn.recorder.values[-1]["accuracy"], "valid_loss": learn.recorder.values[-1]["valid_loss"]}
 
 # %% ../nbs/11_mixed_precision.ipynb #2c52cfc9
-def train_precision_subprocess(dtype:str, n_train:int=20_000, n_valid:int=10_000, bs:int=256, epochs:int=3, timeout:float=900,
+def train_precision_subprocess(dtype:str, n_train:int=20_000, n_valid:int=10_000, bs:int=256,
+                               epochs:int=3, timeout:float=900,
                                threads:int=1) -> dict:
     "Run `train_precision` on Fashion-MNIST in a fresh Python process, so its peak memory is its own."
-    code = ("import json, torch; from coursecompanion.core import setup_cpu; from coursecompanion.data import fashion_dls; "
+    code = ("import json, torch; from coursecompanion.core import setup_cpu; from coursecompanion.data "
+            "import fashion_dls; "
             f"from coursecompanion.mixed_precision import train_precision; setup_cpu({threads}); "
             f"dls = fashion_dls(n_train={n_train}, n_valid={n_valid}, bs={bs}, flatten=True); "
             f"dt = {'None' if dtype == 'float32' else 'torch.' + dtype}; "

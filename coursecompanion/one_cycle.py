@@ -53,7 +53,8 @@ def one_cycle_schedule(n:int, lr_max:float, div:float=25., div_final:float=1e5, 
                        moms:tuple=(0.95, 0.85, 0.95)):
     "The LRs and momentums of all `n` batches of a cycle, as two lists."
     pos = [cycle_pos(i, n) for i in range(n)]
-    return [one_cycle_lr(p, lr_max, div, div_final, pct_start) for p in pos], [one_cycle_mom(p, moms, pct_start) for p in pos]
+    return ([one_cycle_lr(p, lr_max, div, div_final, pct_start) for p in pos],
+            [one_cycle_mom(p, moms, pct_start) for p in pos])
 
 # %% ../nbs/07_one_cycle.ipynb #e5b978aa
 def plot_one_cycle(n:int=1000, lr_max:float=1e-2, div:float=25., div_final:float=1e5, pct_start:float=0.25,
@@ -62,9 +63,14 @@ def plot_one_cycle(n:int=1000, lr_max:float=1e-2, div:float=25., div_final:float
     import matplotlib.pyplot as plt
     lrs, mom = one_cycle_schedule(n, lr_max, div, div_final, pct_start, moms)
     if axs is None: _, axs = plt.subplots(1, 2, figsize=(9, 2.8))
-    axs[0].plot(lrs); axs[0].set_ylabel("learning rate"); axs[1].plot(mom); axs[1].set_ylabel("momentum")
+    axs[0].plot(lrs)
+    axs[0].set_ylabel("learning rate")
+    axs[1].plot(mom)
+    axs[1].set_ylabel("momentum")
     if log: axs[0].set_yscale("log")
-    for ax in axs: ax.set_xlabel("batch"); ax.axvline(pct_start * (n - 1), color="gray", ls=":")
+    for ax in axs:
+        ax.set_xlabel("batch")
+        ax.axvline(pct_start * (n - 1), color="gray", ls=":")
     axs[0].set_title(f"lr_max={lr_max:g}, div={div:g}, div_final={div_final:g}, pct_start={pct_start:g}", fontsize=9)
     return axs
 
@@ -75,8 +81,9 @@ def set_hyper(opt, name:str, value:float):
     for g in opt.param_groups:
         if name == "mom" and "betas" in g: g["betas"] = (value, *g["betas"][1:])
         elif name == "mom" and "momentum" in g: g["momentum"] = value
-        else: raise KeyError(f"{type(opt).__name__}'s parameter groups have no {name!r} (keys: {sorted(k for k in g if k != 'params')}); "
-                             f"pass moms=None to leave momentum alone")
+        else:
+            raise KeyError(f"{type(opt).__name__}'s parameter groups have no {name!r} (keys: "
+                           f"{sorted(k for k in g if k != 'params')}); pass moms=None to leave momentum alone")
 
 # %% ../nbs/07_one_cycle.ipynb #834b0afe
 def lr_spread(lr, # A float (every group), `slice(hi)`, `slice(lo, hi)`, or a list with one LR per group
@@ -108,9 +115,11 @@ class OneCycleCB(Callback):
     order, sets_hypers = -5, True  # before the recorder (which logs the LR); lr_find leaves it out
     def __init__(self, lr_max, div:float=25., div_final:float=1e5, pct_start:float=0.25, moms=(0.95, 0.85, 0.95)):
         _check_pct_start(pct_start)
-        self.lr_max, self.div, self.div_final, self.pct_start, self.moms = check_lrs(lr_max), div, div_final, pct_start, moms
+        self.lr_max, self.div, self.div_final = check_lrs(lr_max), div, div_final
+        self.pct_start, self.moms = pct_start, moms
     def before_fit(self, learn):  # as fastai: plain SGD (momentum 0) or Adagrad keeps its momentum-free update
-        self.total, self.cycle_mom = learn.n_epochs * len(learn.dls.train), self.moms is not None and has_momentum(learn.opt)
+        self.total = learn.n_epochs * len(learn.dls.train)
+        self.cycle_mom = self.moms is not None and has_momentum(learn.opt)
         self.peaks = lr_spread(self.lr_max, len(learn.opt.param_groups))
     def before_batch(self, learn):
         if not learn.training: return
@@ -123,7 +132,8 @@ class OneCycleCB(Callback):
 @patch  # also a method: learn.fit_one_cycle(...)
 def fit_one_cycle(learn:Learner, n_epochs:int, lr_max=None, div:float=25., div_final:float=1e5,
                   pct_start:float=0.25, moms=(0.95, 0.85, 0.95), cbs=None, **kwargs):
-    "Train `learn` with 1cycle, peak `lr_max` (float, slice or list per group; default `learn.lr`); `kwargs` go to `fit`."
+    ("Train `learn` with 1cycle, peak `lr_max` (float, slice or list per group; default `learn.lr`); "
+     "`kwargs` go to `fit`.")
     # momentum cycles only if the optimiser uses it: plain SGD or Adagrad keeps its plain update (as in fastai)
     cb = OneCycleCB(learn.lr if lr_max is None else lr_max, div, div_final, pct_start, moms)
     if learn.opt is None: learn.create_opt()
@@ -131,10 +141,14 @@ def fit_one_cycle(learn:Learner, n_epochs:int, lr_max=None, div:float=25., div_f
     return learn.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
 
 # %% ../nbs/07_one_cycle.ipynb #81f019c0
-def perturbed_loss_increase(model:torch.nn.Module, loss_func, xb, yb, alpha:float=0.1, n_dirs:int=20, seed:int=0) -> float:
-    "Mean rise in `loss_func(model(xb), yb)` when each weight tensor moves by `alpha` times its norm in a random direction."
+def perturbed_loss_increase(model:torch.nn.Module, loss_func, xb, yb, alpha:float=0.1, n_dirs:int=20,
+                            seed:int=0) -> float:
+    ("Mean rise in `loss_func(model(xb), yb)` when each weight tensor moves by `alpha` times its norm in "
+     "a random direction.")
     gen, params = torch.Generator().manual_seed(seed), [p for p in model.parameters()]
-    saved = [p.detach().clone() for p in params]; was_training = model.training; model.eval()
+    saved = [p.detach().clone() for p in params]
+    was_training = model.training
+    model.eval()
     with torch.no_grad():
         base, rises = loss_func(model(xb), yb).item(), []
         for _ in range(n_dirs):

@@ -64,7 +64,8 @@ def apply_weight_decay(self:ScratchOptimizer, p, grad, group:dict):
 
 # %% ../nbs/05_optimizers.ipynb #9ccdcd4f
 class SGD(ScratchOptimizer):
-    "Stochastic gradient descent with optional momentum (heavy ball or Nesterov) and L2 weight decay, as `torch.optim.SGD`."
+    ("Stochastic gradient descent with optional momentum (heavy ball or Nesterov) and L2 weight decay, as "
+     "`torch.optim.SGD`.")
     def __init__(self, params, lr:float=1e-3, # Learning rate
                  momentum:float=0.0, # Momentum factor (0 for plain SGD)
                  weight_decay:float=0.0, # L2 penalty, added to the gradient
@@ -89,7 +90,8 @@ def update(self:SGD, p, grad, state, group):
 
 # %% ../nbs/05_optimizers.ipynb #45dde7f8
 class RMSprop(ScratchOptimizer):
-    "Divide each gradient by a running root mean square of its recent values, as `torch.optim.RMSprop` (no momentum, not centred)."
+    ("Divide each gradient by a running root mean square of its recent values, as `torch.optim.RMSprop` (no "
+     "momentum, not centred).")
     def __init__(self, params, lr:float=1e-2, # Learning rate
                  alpha:float=0.99, # Decay of the running average of squared gradients
                  eps:float=1e-8, # Added to the root mean square, so tiny gradients do not blow up
@@ -97,7 +99,8 @@ class RMSprop(ScratchOptimizer):
         super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay)
 
     def check_hparams(self, group, where):
-        super().check_hparams(group, where); _check(where, "alpha", group["alpha"], 0, 1)
+        super().check_hparams(group, where)
+        _check(where, "alpha", group["alpha"], 0, 1)
 
     def update(self, p, grad, state, group):
         "One RMSprop step: `v = alpha*v + (1-alpha)*g**2; p -= lr * g / (sqrt(v) + eps)`."
@@ -110,7 +113,8 @@ class RMSprop(ScratchOptimizer):
 
 # %% ../nbs/05_optimizers.ipynb #c84d1495
 class Adam(ScratchOptimizer):
-    "Adam: momentum on the gradient, divided by a running RMS, both bias-corrected; L2 weight decay, as `torch.optim.Adam`."
+    ("Adam: momentum on the gradient, divided by a running RMS, both bias-corrected; L2 weight decay, as "
+     "`torch.optim.Adam`.")
     def __init__(self, params, lr:float=1e-3, # Learning rate
                  betas:tuple=(0.9, 0.999), # Decays of the running averages of the gradient and of its square
                  eps:float=1e-8, # Added to the root mean square, so tiny gradients do not blow up
@@ -139,7 +143,8 @@ def update(self:Adam, p, grad, state, group):
 
 # %% ../nbs/05_optimizers.ipynb #9c60c299
 class AdamW(Adam):
-    "Adam with decoupled weight decay: shrink the weights directly rather than through the gradient, as `torch.optim.AdamW`."
+    ("Adam with decoupled weight decay: shrink the weights directly rather than through the gradient, as "
+     "`torch.optim.AdamW`.")
     def __init__(self, params, lr:float=1e-3, betas:tuple=(0.9, 0.999), eps:float=1e-8,
                  weight_decay:float=1e-2): # Fraction of `lr` by which weights shrink each step
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
@@ -151,7 +156,8 @@ class AdamW(Adam):
 
 # %% ../nbs/05_optimizers.ipynb #4b34f756
 def effective_lr(opt:torch.optim.Optimizer, p:torch.Tensor) -> torch.Tensor:
-    "Per-element factor the last step of `opt` (RMSprop or Adam, ours or PyTorch's) multiplied `p`'s (averaged) gradient by."
+    ("Per-element factor the last step of `opt` (RMSprop or Adam, ours or PyTorch's) multiplied `p`'s "
+     "(averaged) gradient by.")
     group = next((g for g in opt.param_groups if any(q is p for q in g["params"])), None)
     state = opt.state.get(p, {})
     if group is None or not ("square_avg" in state or "exp_avg_sq" in state):
@@ -186,17 +192,21 @@ SURFACES = {
 
 # %% ../nbs/05_optimizers.ipynb #0859b96c
 def opt_funcs(lr:float, beta1:float=0.9, beta2:float=0.99, weight_decay:float=1e-2) -> dict:
-    "Name -> `partial` for each optimiser here; `beta1` is momentum or Adam's beta1, `beta2` RMSprop's alpha or Adam's beta2."
+    ("Name -> `partial` for each optimiser here; `beta1` is momentum or Adam's beta1, `beta2` RMSprop's "
+     "alpha or Adam's beta2.")
     return {"SGD": partial(SGD, lr=lr), "momentum": partial(SGD, lr=lr, momentum=beta1),
             "RMSprop": partial(RMSprop, lr=lr, alpha=beta2), "Adam": partial(Adam, lr=lr, betas=(beta1, beta2)),
             "AdamW": partial(AdamW, lr=lr, betas=(beta1, beta2), weight_decay=weight_decay)}
 
 def optimizer_path(opt_func, f, start, steps:int) -> torch.Tensor:
-    "The points `opt_func([xy])` visits minimising `f` from `start`: a `(steps + 1, 2)` tensor (stops early if it diverges)."
+    ("The points `opt_func([xy])` visits minimising `f` from `start`: a `(steps + 1, 2)` tensor (stops "
+     "early if it diverges).")
     xy = torch.tensor(start, dtype=torch.float32, requires_grad=True)
     opt, path = opt_func([xy]), [xy.detach().clone()]
     for _ in range(steps):
-        opt.zero_grad(); f(xy).backward(); opt.step()
+        opt.zero_grad()
+        f(xy).backward()
+        opt.step()
         path.append(xy.detach().clone())
         if not torch.isfinite(path[-1]).all(): break
     return torch.stack(path)
@@ -206,17 +216,22 @@ def plot_paths(surface:str="quadratic", lr:float|None=None, steps:int|None=None,
                beta1:float=0.9, beta2:float=0.99, ax=None):
     "Draw the contours of `SURFACES[surface]` and the optimisers' paths on it; return the final losses."
     import matplotlib.pyplot as plt
-    s = SURFACES[surface]; lr = s.lr if lr is None else lr; steps = s.steps if steps is None else steps
-    funcs = opt_funcs(lr, beta1, beta2); names = list(funcs) if names is None else list(names)
+    s = SURFACES[surface]
+    lr = s.lr if lr is None else lr
+    steps = s.steps if steps is None else steps
+    funcs = opt_funcs(lr, beta1, beta2)
+    names = list(funcs) if names is None else list(names)
     if ax is None: _, ax = plt.subplots(figsize=(5, 4))
     X, Y = torch.meshgrid(torch.linspace(*s.xlim, 200), torch.linspace(*s.ylim, 200), indexing="xy")
     ax.contour(X, Y, torch.log1p(s.f(torch.stack([X, Y], -1))), levels=20, cmap="Greys", linewidths=0.6)
     finals = {}
     for name in names:
-        path = optimizer_path(funcs[name], s.f, s.start, steps); finals[name] = s.f(path[-1]).item()
+        path = optimizer_path(funcs[name], s.f, s.start, steps)
+        finals[name] = s.f(path[-1]).item()
         ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, label=f"{name}: {finals[name]:.2g}")
     ax.set(xlim=s.xlim, ylim=s.ylim, title=f"{surface}, lr={lr:g}, {steps} steps")
-    ax.plot(*s.start, "ko"); ax.legend(fontsize=7)
+    ax.plot(*s.start, "ko")
+    ax.legend(fontsize=7)
     return finals
 
 # %% ../nbs/05_optimizers.ipynb #cf786b7c
@@ -234,5 +249,6 @@ def paths_widget():
                          optimiser=w.Dropdown(options=["all"] + list(opt_funcs(1.0))),
                          lr=w.FloatLogSlider(value=0.03, base=10, min=-4, max=0, **slider),
                          beta1=w.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, **slider),
-                         beta2=w.FloatSlider(value=0.99, min=0.5, max=0.999, step=0.001, readout_format=".3f", **slider),
+                         beta2=w.FloatSlider(value=0.99, min=0.5, max=0.999, step=0.001,
+                                             readout_format=".3f", **slider),
                          steps=w.IntSlider(value=100, min=10, max=500, step=10, **slider))

@@ -13,13 +13,17 @@ from torch import nn
 # %% ../nbs/03_universal_approximation.ipynb #418babfb
 def _check_interval(a, b, n=None):
     if not a < b: raise ValueError(f"the interval [a, b] must have a < b, got a={a}, b={b}")
-    if n is not None and (int(n) != n or n < 1): raise ValueError(f"n (hidden units) must be a positive integer, got {n!r}")
+    if n is not None and (int(n) != n or n < 1):
+        raise ValueError(f"n (hidden units) must be a positive integer, got {n!r}")
 
 def _values(f, x:torch.Tensor) -> torch.Tensor:
     "f(x) as float64, checked to be one finite value per point."
     y = torch.as_tensor(f(x), dtype=torch.float64)
-    if y.shape != x.shape: raise ValueError(f"f must map a tensor of shape {tuple(x.shape)} to one of the same shape, got {tuple(y.shape)}")
-    if not torch.isfinite(y).all(): raise ValueError(f"f returned non-finite values at x = {x[~torch.isfinite(y)][:3].tolist()}")
+    if y.shape != x.shape:
+        raise ValueError(f"f must map a tensor of shape {tuple(x.shape)} to one of the same shape, "
+                         f"got {tuple(y.shape)}")
+    if not torch.isfinite(y).all():
+        raise ValueError(f"f returned non-finite values at x = {x[~torch.isfinite(y)][:3].tolist()}")
     return y
 
 # %% ../nbs/03_universal_approximation.ipynb #1781c6d3
@@ -28,14 +32,16 @@ def relu_interpolant(f, # The target: maps a float64 tensor of points to a tenso
                      n:int, # Hidden units (= linear pieces on [a, b])
                      dtype:torch.dtype=torch.float32 # The weights' dtype
                     ) -> nn.Sequential:
-    "A Linear-ReLU-Linear net with `n` hidden units, weights set by hand, that linearly interpolates `f` at `n+1` equally spaced points of [a, b]."
+    ("A Linear-ReLU-Linear net with `n` hidden units, weights set by hand, that linearly interpolates `f` at `n+1` "
+     "equally spaced points of [a, b].")
     _check_interval(a, b, n)
     xs = torch.linspace(a, b, n + 1, dtype=torch.float64)
     ys = _values(f, xs)
     slopes = ys.diff() / xs.diff()
     net = nn.Sequential(nn.Linear(1, n, dtype=dtype), nn.ReLU(), nn.Linear(n, 1, dtype=dtype))
     with torch.no_grad():
-        net[0].weight.fill_(1.0); net[0].bias.copy_(-xs[:-1])               # unit i bends at x_i...
+        net[0].weight.fill_(1.0)
+        net[0].bias.copy_(-xs[:-1])               # unit i bends at x_i...
         net[2].weight.copy_(torch.cat([slopes[:1], slopes.diff()])[None])   # ...and changes the slope there
         net[2].bias.fill_(ys[0].item())
     return net
@@ -51,7 +57,8 @@ def approx_error(model:nn.Module, # A net mapping (N, 1) inputs to (N, 1) output
     w = next(model.parameters(), torch.empty(0))
     x = torch.linspace(a, b, n_points, dtype=torch.float64).to(w.dtype)  # f sees exactly the points the model sees
     with torch.no_grad(): pred = model(x[:, None].to(w.device))
-    if pred.shape != (n_points, 1): raise ValueError(f"model must map (N, 1) inputs to (N, 1) outputs, got {tuple(pred.shape)}")
+    if pred.shape != (n_points, 1):
+        raise ValueError(f"model must map (N, 1) inputs to (N, 1) outputs, got {tuple(pred.shape)}")
     err = (pred[:, 0].double().cpu() - _values(f, x.double())).abs()
     return err.max().item() if p == math.inf else err.pow(p).mean().pow(1 / p).item()
 
@@ -70,13 +77,15 @@ def _relu_pieces(knots, A, B):
 def linear_pieces(model:nn.Sequential, # `Linear` and `ReLU` layers, one input and one output
                   a:float, b:float # The interval [a, b]
                  ):
-    "Exactly where a 1-D ReLU net bends on [a, b]: `(knots, slopes, intercepts)`, the net being slopes[j]*x + intercepts[j] between knots j and j+1."
+    ("Exactly where a 1-D ReLU net bends on [a, b]: `(knots, slopes, intercepts)`, the net being slopes[j]*x + "
+     "intercepts[j] between knots j and j+1.")
     _check_interval(a, b)
     knots = torch.tensor([float(a), float(b)], dtype=torch.float64)
     A, B = torch.ones(1, 1, dtype=torch.float64), torch.zeros(1, 1, dtype=torch.float64)
     for i, layer in enumerate(model):
         if isinstance(layer, nn.Linear):
-            if layer.in_features != A.shape[1]: raise ValueError(f"layer {i} ({layer}) expects {layer.in_features} inputs but gets {A.shape[1]}")
+            if layer.in_features != A.shape[1]:
+                raise ValueError(f"layer {i} ({layer}) expects {layer.in_features} inputs but gets {A.shape[1]}")
             W = layer.weight.detach().double().cpu()
             c = torch.zeros(len(W), dtype=torch.float64) if layer.bias is None else layer.bias.detach().double().cpu()
             A, B = A @ W.T, B @ W.T + c
@@ -105,11 +114,14 @@ def sawtooth(x:torch.Tensor, k:int) -> torch.Tensor:
 def _linear(weight, bias) -> nn.Linear:
     "An `nn.Linear` with the given weights (a list of rows) and biases."
     layer = nn.Linear(len(weight[0]), len(weight))
-    with torch.no_grad(): layer.weight.copy_(torch.tensor(weight)); layer.bias.copy_(torch.tensor(bias))
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(weight))
+        layer.bias.copy_(torch.tensor(bias))
     return layer
 
 def sawtooth_net(k:int) -> nn.Sequential:
-    "A ReLU net of width 2 and depth `k`, weights set by hand, equal to `sawtooth(x, k)` on [0, 1] (2**k pieces from 6k+1 parameters)."
+    ("A ReLU net of width 2 and depth `k`, weights set by hand, equal to `sawtooth(x, k)` on [0, 1] (2**k pieces "
+     "from 6k+1 parameters).")
     if int(k) != k or k < 1: raise ValueError(f"k (the depth) must be a positive integer, got {k!r}")
     layers = [_linear([[1.0], [1.0]], [0.0, -0.5]), nn.ReLU()]                # relu(x), relu(x - 1/2)
     for _ in range(k - 1): layers += [_linear([[2.0, -4.0], [2.0, -4.0]], [0.0, -0.5]), nn.ReLU()]  # same, of T(x)
