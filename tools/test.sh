@@ -50,6 +50,10 @@ for f in coursecompanion/[a-z]*.py; do
 done
 done_stage
 
+stage "cached artefacts the notebooks load (benchmarks/pretrain_lm.py: lesson 15's LM, ablations, classifiers; 2 processes)"
+python benchmarks/pretrain_lm.py --jobs "${CC_JOBS:-2}"  # prints its wall and CPU time (its processes together)
+done_stage
+
 stage "notebooks: every notebook executed once in a fresh kernel, tested as nbdev_test tests it (2 workers)"
 python tools/run_lessons.py --out _executed --jobs "${CC_JOBS:-2}"
 done_stage
