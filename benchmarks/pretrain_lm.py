@@ -36,7 +36,8 @@ def build(job, folder):
         res = L.cached_ulmfit_runs(folder, log, ft, task, part)
         out = [f"fine-tuned on reviews: perplexity {ppl['before']:.0f} -> {ppl['after']:.0f}"]
         for r in res["results"]:
-            out.append(f"  {r['labels']:>6} labels, seed {r['seed']}, {'ULMFiT ' if r['pretrained'] else 'scratch'}: "
+            who = r.get("schedule") or ("ULMFiT" if r["pretrained"] else "scratch")
+            out.append(f"  {r['labels']:>6} labels, seed {r['seed']}, {who}: "
                        f"accuracy {r['accuracy']:.3f} (stages {', '.join(f'{a:.3f}' for a in r['stage_accuracy'])})")
         out.append(f"classifiers ({part}): {'loaded' if res['cached'] else 'trained'} ({res['cpu_s']:.0f} s CPU when built)")
     else:

@@ -8,8 +8,8 @@ from coursecompanion.data import DataLoaders
 from coursecompanion.learner import Learner
 from coursecompanion.one_cycle import fit_one_cycle
 from coursecompanion.language_model import (
-    AWDLSTM, ClassifierLoader, DiscriminativeLRCB, KneserNey, LMLoader, LMModel, PoolingClassifier, Vocab,
-    cached_fortunes_lm, clean_texts, discriminative_opt, freeze_to, generate, layer_groups, pad_batch, predict_docs,
+    AWDLSTM, ClassifierLoader, KneserNey, LMLoader, LMModel, PoolingClassifier, Vocab,
+    cached_fortunes_lm, clean_texts, discriminative_lrs, group_opt, freeze_to, generate, layer_groups, pad_batch, predict_docs,
     sample_next, tokenize, token_logprobs, perplexity)
 
 @settings(max_examples=30, deadline=None)
@@ -73,14 +73,13 @@ def test_gradual_unfreezing_and_discriminative_lrs():
     model = _classifier()
     groups = layer_groups(model)
     docs, y = [torch.randint(4, 30, (5,)) for _ in range(16)], torch.randint(0, 3, (16,))
-    learn = Learner(model, DataLoaders(ClassifierLoader(docs, y, 4, shuffle=True)), cbs=[DiscriminativeLRCB()],
-                    opt_func=discriminative_opt(groups, 2.0))
+    learn = Learner(model, DataLoaders(ClassifierLoader(docs, y, 4, shuffle=True)), opt_func=group_opt(groups))
     before = [p.detach().clone() for p in groups[0] + groups[1]]
-    freeze_to(groups, -1); fit_one_cycle(learn, 1, 1e-2, valid=False)
+    freeze_to(groups, -1); fit_one_cycle(learn, 1, discriminative_lrs(1e-2, len(groups), 2.0), valid=False)
     assert all(torch.equal(a, p) for a, p in zip(before, groups[0] + groups[1]))  # frozen groups did not move
     lrs = [g["lr"] for g in learn.opt.param_groups]
     assert lrs == pytest.approx([lrs[-1] / 8, lrs[-1] / 4, lrs[-1] / 2, lrs[-1]])
-    freeze_to(groups, 0); fit_one_cycle(learn, 1, 1e-2, valid=False)
+    freeze_to(groups, 0); fit_one_cycle(learn, 1, discriminative_lrs(1e-2, len(groups), 2.0), valid=False)
     assert not all(torch.equal(a, p) for a, p in zip(before, groups[0] + groups[1]))
 
 def test_cached_lm_is_checked_and_rebuilt(tmp_path):
