@@ -146,6 +146,7 @@ def zero_grad(self:Learner):
     "Clear the gradients."
     self.opt.zero_grad()
 
+# %% ../nbs/02_learner.ipynb #8f992a1a
 @patch
 def create_opt(self:Learner, lr:float|None=None):
     "Create the optimiser: `opt_func(model.parameters(), lr=lr)`."
@@ -297,6 +298,7 @@ def _norm_device(d) -> torch.device:
     d = torch.device(d)
     return torch.device("cuda", torch.cuda.current_device()) if d.type == "cuda" and d.index is None else d
 
+# %% ../nbs/02_learner.ipynb #cebb6df3
 class DeviceCB(Callback):
     "Put the model, the optimiser state and the data on `device` (default: the best available)."
     order = -20
@@ -536,6 +538,7 @@ def after_epoch(self:EarlyStoppingCB, learn):
         self.wait += 1
         if self.wait >= self.patience: raise CancelFitException()
 
+# %% ../nbs/02_learner.ipynb #f809cf53
 @patch
 def after_fit(self:EarlyStoppingCB, learn):
     if self.restore_best and self.best_state is not None: unwrap_model(learn.model).load_state_dict(self.best_state)
@@ -574,6 +577,7 @@ def _digest(obj, h):
         for v in obj: _digest(v, h)
     else: h.update(repr(obj).encode())
 
+# %% ../nbs/02_learner.ipynb #190105b5
 def checkpoint_checksum(state:dict) -> str:
     "A BLAKE2 hash of everything in a checkpoint but its `checksum` entry: one flipped bit changes it."
     h = hashlib.blake2b(digest_size=16)
@@ -586,6 +590,7 @@ def _loader_generator_states(dls) -> list:
     gens = [getattr(getattr(dls, name, None), "generator", None) for name in ("train", "valid")]
     return [g.get_state() if isinstance(g, torch.Generator) else None for g in gens]
 
+# %% ../nbs/02_learner.ipynb #2cc68098
 def save_checkpoint(learn, path) -> Path:
     "Save everything needed to resume `learn` to `path`, atomically, with a checksum."
     path = Path(path)
