@@ -585,16 +585,17 @@ def checkpoint_checksum(state:dict) -> str:
     return h.hexdigest()
 
 # %% ../nbs/02_learner.ipynb #ded2b04f
+def _loader_generators(dls) -> list:
+    "The training and validation loaders' own `generator`s (None where a loader has none)."
+    return [getattr(getattr(dls, name, None), "generator", None) for name in ("train", "valid")]
+
 def _loader_generator_states(dls) -> list:
     "The state of each loader's own `torch.Generator` (None where it has none): it decides the next shuffles."
-    gens = [getattr(getattr(dls, name, None), "generator", None) for name in ("train", "valid")]
-    return [g.get_state() if isinstance(g, torch.Generator) else None for g in gens]
+    return [g.get_state() if isinstance(g, torch.Generator) else None for g in _loader_generators(dls)]
 
 # %% ../nbs/02_learner.ipynb #2cc68098
 def save_checkpoint(learn, path) -> Path:
     "Save everything needed to resume `learn` to `path`, atomically, with a checksum."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {"format": CHECKPOINT_FORMAT, "version": 2, "epoch": learn.epoch, "train_iter": learn.train_iter,
              "train_epochs": learn.train_epochs, "model": unwrap_model(learn.model).state_dict(),
              "opt": learn.opt.state_dict() if learn.opt else None,
@@ -604,8 +605,7 @@ def save_checkpoint(learn, path) -> Path:
              "grad_scaler": learn.grad_scaler.state_dict() if learn.grad_scaler is not None else None,
              "callbacks": {type(cb).__name__: cb.state_dict() for cb in learn.cbs if hasattr(cb, "state_dict")}}
     state["checksum"] = checkpoint_checksum(state)
-    atomic_save(state, path)
-    return path
+    return atomic_save(state, path)  # makes the folder too
 
 # %% ../nbs/02_learner.ipynb #1545c302
 _CHECKPOINT_KEYS = ("epoch", "train_iter", "model", "opt", "stats", "rng", "grad_scaler", "callbacks")
@@ -713,8 +713,7 @@ def apply_checkpoint(learn, state:dict) -> int:
 def _apply_positions(learn, state:dict):
     "The random states, the loaders' generators and the learner's counters, from a checkpoint."
     set_rng_state(state["rng"])
-    gens = [getattr(getattr(learn.dls, name, None), "generator", None) for name in ("train", "valid")]
-    for g, s in zip(gens, state.get("loader_rng", [])):
+    for g, s in zip(_loader_generators(learn.dls), state.get("loader_rng", [])):
         if isinstance(g, torch.Generator) and s is not None: g.set_state(s)
     learn.epoch, learn.train_iter = state["epoch"], state["train_iter"]
     learn.train_epochs = state.get("train_epochs", state["epoch"] + 1)

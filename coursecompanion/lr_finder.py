@@ -16,7 +16,7 @@ import torch
 from .core import patch
 from .learner import (
     Learner, Callback, CancelFitException, CheckpointCB, EarlyStoppingCB, MetricsCB,
-    ProgressCB, get_rng_state, set_rng_state)
+    ProgressCB, get_rng_state, set_rng_state, _loader_generators)
 
 # %% ../nbs/06_lr_finder.ipynb #4b68fb1a
 def exp_lr(i:int, # Batch index, 0 to n-1
@@ -117,13 +117,12 @@ def after_loss(self:LRFinderCB, learn):
     if smooth > self.stop_div * self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
 
 # %% ../nbs/06_lr_finder.ipynb #aef8bab0
-def _loader_generators(learn):
-    dls = [getattr(learn.dls, "train", None), getattr(learn.dls, "valid", None)]
-    return [g for g in (getattr(dl, "generator", None) for dl in dls) if isinstance(g, torch.Generator)]
+def _loader_generators_of(learn):
+    return [g for g in _loader_generators(learn.dls) if isinstance(g, torch.Generator)]
 
 def _rng_states(learn):
     "Every random state a later fit draws from: Python, NumPy, torch (CPU and CUDA) and the data loaders' generators."
-    return {"global": get_rng_state(), "loaders": [(g, g.get_state()) for g in _loader_generators(learn)]}
+    return {"global": get_rng_state(), "loaders": [(g, g.get_state()) for g in _loader_generators_of(learn)]}
 
 def _set_rng_states(s):
     set_rng_state(s["global"])

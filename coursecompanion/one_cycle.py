@@ -136,8 +136,8 @@ def fit_one_cycle(learn:Learner, n_epochs:int, lr_max=None, div:float=25., div_f
      "`kwargs` go to `fit`.")
     # momentum cycles only if the optimiser uses it: plain SGD or Adagrad keeps its plain update (as in fastai)
     cb = OneCycleCB(learn.lr if lr_max is None else lr_max, div, div_final, pct_start, moms)
-    if learn.opt is None: learn.create_opt()
-    lr_spread(cb.lr_max, len(learn.opt.param_groups))  # a list of the wrong length fails here, before the fit
+    if isinstance(cb.lr_max, (list, tuple)):  # a list of the wrong length fails here, before the fit
+        lr_spread(cb.lr_max, len((learn.opt or learn.create_opt()).param_groups))
     return learn.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
 
 # %% ../nbs/07_one_cycle.ipynb #81f019c0
