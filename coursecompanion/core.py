@@ -5,10 +5,12 @@
 # %% auto #0
 __all__ = ['VERDICTS', 'VERDICT_MIME', 'set_seed', 'get_rng_state', 'set_rng_state', 'default_device', 'to_device', 'to_cpu',
            'is_rank0', 'unwrap_model', 'atomic_save', 'setup_cpu', 'machine_info', 'cpu_features', 'machine_summary',
-           'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 'VerdictBox']
+           'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 't_quantile', 'Decision',
+           'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
 
 # %% ../nbs/00_core.ipynb #6ed6d0a3
-import html, importlib, os, platform, random, tempfile, time
+import html, importlib, math, os, platform, random, tempfile, time
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
@@ -287,9 +289,134 @@ def __repr__(self:Table):
     fmt = lambda vs: "  ".join(v.ljust(n) for v, n in zip(vs, w)).rstrip()
     return "\n".join(([self.caption] if self.caption else []) + [fmt(head)] + [fmt(r) for r in body])
 
+# %% ../nbs/00_core.ipynb #34ac1e4c
+def _t_cdf(x:float, df:int) -> float:
+    "Student's t distribution function at `x >= 0`, by Simpson's rule on its density."
+    c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    u = np.linspace(0.0, x, 2001)
+    f = np.exp(c - (df + 1) / 2 * np.log1p(u * u / df))
+    return 0.5 + (x / 6000) * (f[0] + f[-1] + 4 * f[1:-1:2].sum() + 2 * f[2:-1:2].sum())
+
+def t_quantile(p:float, # A probability in [0.5, 1)
+               df:int): # Degrees of freedom (runs minus one)
+    "The `p` quantile of Student's t distribution with `df` degrees of freedom, by bisection on its CDF."
+    if not 0.5 <= p < 1: raise ValueError(f"t_quantile: p={p!r} must lie in [0.5, 1); use 1 - p for the lower tail")
+    if df < 1: raise ValueError(f"t_quantile: df={df!r} must be at least 1 (two runs or more)")
+    lo, hi = 0.0, 1.0
+    while _t_cdf(hi, df) < p: hi *= 2
+    for _ in range(60): lo, hi = (lo, (lo + hi) / 2) if _t_cdf((lo + hi) / 2, df) >= p else ((lo + hi) / 2, hi)
+    return (lo + hi) / 2
+
+# %% ../nbs/00_core.ipynb #4e9eb427
+@dataclass
+class Decision:
+    "A verdict reached by `decide` or `all_of`, with every number it came from."
+    claim:str # The claim as tested, e.g. "1cycle beats a tuned constant LR by 0.5 points or more"
+    verdict:str # One of `VERDICTS`
+    effect:float|None=None # Mean paired effect (positive supports the claim)
+    lo:float|None=None # Lower end of the interval on the mean effect
+    hi:float|None=None # Upper end
+    n:int=0 # Number of paired effects
+    threshold:float|None=None # The smallest effect that matters, stated before the run
+    unit:str="" # What the effect is measured in, e.g. "accuracy points"
+    per:str="seed" # What one paired effect comes from: seed, fold, image...
+    level:float=0.9 # Confidence level of the interval
+    n_to_settle:int|None=None # Runs that would settle a "not settled" verdict if the effect is as measured
+    narrower:"Decision|None"=None # The narrower claim behind "holds with a caveat"
+    parts:tuple=() # For `all_of`: the decisions on each part of the claim
+
+# %% ../nbs/00_core.ipynb #1b623a57
+@patch
+def summary(self:Decision) -> str:
+    "The numbers behind the verdict in one line: effect, interval, n and threshold."
+    if self.parts: return "; ".join(f"{p.claim}: {p.verdict} ({p.summary()})" for p in self.parts)
+    u = f" {self.unit}" if self.unit else ""
+    ci = f"[{self.lo:+.3g}, {self.hi:+.3g}]" if self.n > 1 else "no interval from one run"
+    s = (f"effect {self.effect:+.3g}{u}, {self.level:.0%} CI {ci}, n = {self.n} {self.per}s, "
+         f"threshold {self.threshold:+.3g}")
+    if self.n_to_settle: s += f"; about {self.n_to_settle} {self.per}s would settle it"
+    return s
+
+@patch
+def as_dict(self:Decision) -> dict:
+    "The decision as plain data (for the site and for comparing runs)."
+    d = {k: getattr(self, k) for k in ("claim", "verdict", "effect", "lo", "hi", "n", "threshold", "unit", "per",
+                                        "level", "n_to_settle")}
+    d["summary"] = self.summary()
+    d["narrower"] = None if self.narrower is None else self.narrower.as_dict()
+    d["parts"] = [p.as_dict() for p in self.parts]
+    return d
+
+# %% ../nbs/00_core.ipynb #eeffc12d
+def _n_to_settle(sd:float, gap:float, level:float, limit:int=10_000) -> int|None:
+    "Runs needed for the interval's half-width to fall below `gap`, if the spread stays `sd`."
+    if sd == 0 or gap == 0: return None
+    n = 2
+    while n <= limit and t_quantile((1 + level) / 2, n - 1) * sd / math.sqrt(n) >= abs(gap): n = max(n + 1, int(n * 1.2))
+    return n if n <= limit else None
+
+# %% ../nbs/00_core.ipynb #30e5c2be
+def decide(effects, # Paired effects, one per seed (fold, image), signed so that positive supports the claim
+           threshold:float, # The smallest effect that matters, stated before the run (in the effects' unit)
+           claim:str, # The claim as tested, in words
+           unit:str="", # The effects' unit, e.g. "accuracy points"
+           per:str="seed", # What one effect comes from
+           level:float=0.9, # Confidence level of the t interval
+           narrower:Decision|None=None): # A narrower claim, decided by this rule, behind "holds with a caveat"
+    "Decide a claim from paired effects: the t interval on their mean against a threshold stated beforehand."
+    e = np.asarray(effects.detach().cpu() if isinstance(effects, torch.Tensor) else effects, dtype=float).ravel()
+    if e.size == 0: raise ValueError(f"decide: no effects for {claim!r}; pass one paired effect per {per}")
+    if not np.isfinite(e).all(): raise ValueError(f"decide: effects {e.tolist()} for {claim!r} hold NaN or inf; "
+                                                  "a run diverged or an arm did not train")
+    if not np.isfinite(threshold): raise ValueError(f"decide: threshold={threshold!r} must be a finite number")
+    if not 0 < level < 1: raise ValueError(f"decide: level={level!r} must lie strictly between 0 and 1, e.g. 0.9")
+    if not str(claim).strip(): raise ValueError("decide: claim='' must say what was tested")
+    n, m = e.size, float(e.mean())
+    if n == 1: lo, hi, sd = -math.inf, math.inf, math.nan
+    else:
+        sd = float(e.std(ddof=1))
+        h = t_quantile((1 + level) / 2, n - 1) * sd / math.sqrt(n)
+        lo, hi = m - h, m + h
+    verdict = "holds" if lo > threshold else "does not hold here" if hi < threshold else "not settled here"
+    if verdict != "holds" and narrower is not None and narrower.verdict == "holds": verdict = "holds with a caveat"
+    settle = _n_to_settle(sd, m - threshold, level) if verdict == "not settled here" and n > 1 else None
+    return Decision(str(claim), verdict, m, lo, hi, n, float(threshold), unit, per, level, settle, narrower)
+
+# %% ../nbs/00_core.ipynb #95785d17
+def all_of(*parts:Decision, # The decisions on each part of a claim
+           claim:str): # The whole claim, in words
+    "Decide a claim made of several parts, each decided by `decide`."
+    if not parts or not all(isinstance(p, Decision) for p in parts):
+        raise TypeError(f"all_of: pass the Decision of each part of {claim!r} (from decide), got {parts!r}")
+    vs = [p.verdict for p in parts]
+    held = [p for p in parts if p.verdict == "holds"]
+    if len(held) == len(parts): v, nar = "holds", None
+    elif held or "holds with a caveat" in vs:
+        v = "holds with a caveat"
+        keep = held or [p for p in parts if p.verdict == "holds with a caveat"]
+        nar = Decision(" and ".join(p.claim for p in keep), "holds", parts=tuple(keep))
+    else: v, nar = ("does not hold here" if "does not hold here" in vs else "not settled here"), None
+    return Decision(claim, v, n=min(p.n for p in parts), narrower=nar, parts=tuple(parts))
+
+# %% ../nbs/00_core.ipynb #4a13ca33
+def check_trained(scores:dict, # Arm name -> its score (or a list of scores, one per seed)
+                  trivial:float, # The trivial baseline's score: majority class, global mean, chance
+                  margin:float, # How far past the baseline every arm must be
+                  higher_is_better:bool=True): # False for losses and errors
+    "Fail, naming the arm, unless every arm beats the trivial baseline by `margin` on every seed."
+    bad = {}
+    for arm, s in scores.items():
+        worst = (min if higher_is_better else max)(np.atleast_1d(np.asarray(s, dtype=float)).tolist())
+        if not math.isfinite(worst) or (worst < trivial + margin if higher_is_better else worst > trivial - margin):
+            bad[arm] = worst
+    if bad:
+        raise AssertionError(f"arms that did not train (worst seed vs trivial baseline {trivial:.4g}, margin {margin:.4g}):"
+                             f" {', '.join(f'{k}: {v:.4g}' for k, v in bad.items())}. Check their learning rate and budget.")
+    return True
+
 # %% ../nbs/00_core.ipynb #92f765e7
-VERDICTS = ("holds", "holds with a caveat", "does not hold here")
-_MARKS = {"holds": "✅", "holds with a caveat": "⚠️", "does not hold here": "❌", None: "⏳"}
+VERDICTS = ("holds", "holds with a caveat", "does not hold here", "not settled here")
+_MARKS = {"holds": "✅", "holds with a caveat": "⚠️", "does not hold here": "❌", "not settled here": "❔", None: "⏳"}
 VERDICT_MIME = "application/vnd.coursecompanion.verdicts+json"  # the site builds its claims page from this
 
 class VerdictBox:
@@ -302,52 +429,79 @@ class VerdictBox:
 # %% ../nbs/00_core.ipynb #49866a9c
 @patch
 def record(self:VerdictBox, number:int, # The claim's number in the course notes
-           verdict:str, # One of `VERDICTS`
+           decision:Decision, # What `decide` or `all_of` returned
            evidence:str): # A sentence with the measured numbers behind the verdict
-    "Record the verdict on claim `number` and update the box wherever it is shown."
+    "Record the decision on claim `number` and update the box wherever it is shown."
     if number not in self.claims:
         raise KeyError(f"{self.lesson}: claim {number} is not one of this lesson's claims {sorted(self.claims)}")
-    if verdict not in VERDICTS:
-        raise ValueError(f"{self.lesson}: verdict {verdict!r} on claim {number}: use one of {VERDICTS}")
+    if not isinstance(decision, Decision):
+        raise TypeError(f"{self.lesson}: claim {number} got {decision!r}; pass the Decision from decide(...) "
+                        f"or all_of(...), not a verdict typed by hand")
+    if decision.verdict not in VERDICTS:
+        raise ValueError(f"{self.lesson}: verdict {decision.verdict!r} on claim {number}: use one of {VERDICTS}")
     if not str(evidence).strip():
         raise ValueError(f"{self.lesson}: claim {number} needs the numbers behind its verdict")
-    self.results[number] = (verdict, str(evidence))
+    self.results[number] = (decision, str(evidence))
     if self._handle is not None: self._handle.update(self)
     return self
 
 # %% ../nbs/00_core.ipynb #fdb72d4a
 @patch
 def data(self:VerdictBox) -> dict:
-    "The box as plain data: lesson, machine, and each claim with its verdict and evidence (None until recorded)."
-    claims = [{"number": n, "claim": c, "verdict": self.results.get(n, (None, None))[0],
-               "evidence": self.results.get(n, (None, None))[1]} for n, c in sorted(self.claims.items())]
+    "The box as plain data: lesson, machine, and each claim with its decision and evidence (None until recorded)."
+    claims = []
+    for n, c in sorted(self.claims.items(), key=lambda kv: str(kv[0])):
+        d, ev = self.results.get(n, (None, None))
+        claims.append({"number": n, "claim": c, "verdict": d and d.verdict, "evidence": ev,
+                       "decision": d and d.as_dict()})
     return {"lesson": self.lesson, "machine": self.machine, "claims": claims}
 
 @patch
 def check(self:VerdictBox):
     "Fail if a claim has no verdict yet; else show the box again (a lesson's last cell)."
-    missing = sorted(set(self.claims) - set(self.results))
+    missing = sorted(set(self.claims) - set(self.results), key=str)
     if missing: raise AssertionError(f"{self.lesson}: no verdict recorded for claim(s) {missing}")
     return self
 
+# %% ../nbs/00_core.ipynb #224584a5
+def _decision_html(d:dict, esc=html.escape) -> str:
+    "The numbers behind one decision (and its narrower claim or parts) as a short HTML list."
+    if not d: return ""
+    items = [f'<li><span class="cc-tested">{esc(p["claim"])}</span>: <b>{esc(p["verdict"])}</b> '
+             f'<span class="cc-figures">({esc(p["summary"])})</span></li>' for p in d["parts"]]
+    if not d["parts"]: items = [f'<li><span class="cc-figures">{esc(d["summary"])}</span></li>']
+    if d["narrower"] and not d["parts"]:
+        items.append(f'<li>narrower claim that holds: <span class="cc-tested">{esc(d["narrower"]["claim"])}</span> '
+                     f'<span class="cc-figures">({esc(d["narrower"]["summary"])})</span></li>')
+    return f'<ul class="cc-decision">{"".join(items)}</ul>'
+
+def verdict_html(data:dict, # `VerdictBox.data()`, or a box's `VERDICT_MIME` output
+                 marks:dict|None=None): # Verdict -> mark shown before it (default: emoji)
+    "A verdict box as HTML, from its data: the one renderer the notebook and the site share."
+    esc, marks, rows = html.escape, marks or _MARKS, []
+    for c in data["claims"]:
+        v = c["verdict"] or "measured below"
+        tested = (c.get("decision") or {}).get("claim") or c["claim"]
+        rows.append(f'<tr><td data-label="#">{esc(str(c["number"]))}</td>'
+                    f'<td data-label="claim as tested">{esc(tested)}</td>'
+                    f'<td data-label="verdict" class="cc-verdict-{v.replace(" ", "-")}">'
+                    f'{marks.get(c["verdict"], "…")} <b>{esc(v)}</b>{_decision_html(c.get("decision"), esc)}</td>'
+                    f'<td data-label="evidence">{esc(c["evidence"] or "")}</td></tr>')
+    return (f'<div class="cc-verdict-box"><p><b>Verdicts</b> (measured on {esc(data["machine"])})</p>'
+            f'<table class="cc-table"><thead><tr><th>#</th><th>claim as tested</th><th>verdict</th><th>evidence</th>'
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
 # %% ../nbs/00_core.ipynb #89d273e5
 @patch
-def _repr_html_(self:VerdictBox):
-    esc, rows = html.escape, []
-    for c in self.data()["claims"]:
-        v = c["verdict"] or "measured below"
-        rows.append(f'<tr><td>{c["number"]}</td><td>{esc(c["claim"])}</td><td class="cc-verdict-{v.replace(" ", "-")}">'
-                    f'{_MARKS[c["verdict"]]} <b>{esc(v)}</b></td><td>{esc(c["evidence"] or "")}</td></tr>')
-    return (f'<div class="cc-verdict-box"><p><b>Verdicts</b> (measured on {esc(self.machine)})</p>'
-            f'<table class="cc-table"><thead><tr><th>#</th><th>claim</th><th>verdict</th><th>evidence</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+def _repr_html_(self:VerdictBox): return verdict_html(self.data())
 
 @patch
 def __repr__(self:VerdictBox):
     lines = [f"Verdicts (measured on {self.machine})"]
     for c in self.data()["claims"]:
-        lines.append(f"  claim {c['number']}: {c['verdict'] or 'measured below'}. {c['claim']}"
-                     + (f" [{c['evidence']}]" if c["evidence"] else ""))
+        d = c["decision"]
+        lines.append(f"  claim {c['number']}: {c['verdict'] or 'measured below'}. {d['claim'] if d else c['claim']}"
+                     + (f" [{d['summary']}]" if d else "") + (f" {c['evidence']}" if c["evidence"] else ""))
     return "\n".join(lines)
 
 @patch
