@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['VERDICTS', 'VERDICT_MIME', 'set_seed', 'get_rng_state', 'set_rng_state', 'default_device', 'to_device', 'to_cpu',
            'is_rank0', 'unwrap_model', 'atomic_save', 'setup_cpu', 'machine_info', 'cpu_features', 'machine_summary',
-           'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 't_quantile', 'Decision',
-           'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
+           'code_hash', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 't_quantile',
+           'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
 
 # %% ../nbs/00_core.ipynb #6ed6d0a3
 import html, importlib, math, os, platform, random, tempfile, time
@@ -175,6 +175,20 @@ def machine_summary() -> str:
     bf16 = "native bf16" if feats["native_bf16"] else "no native bf16"
     gpu = f", {info['gpu']}" if "gpu" in info else ""
     return f"{info['cpu']}, {info['cores']} cores, {feats['capability']} kernels, {bf16}{gpu}, torch {info['torch']}"
+
+# %% ../nbs/00_core.ipynb #9239e768
+def code_hash(*objs, # Functions, classes or modules whose source the result depends on
+              extra=()) -> str: # Other things it depends on: settings, data checksums (anything with a stable repr)
+    "A 16-hex-digit SHA-256 key over the source of `objs`, torch's version and `extra`."
+    import hashlib, inspect
+    h = hashlib.sha256(torch.__version__.encode())
+    for o in objs:
+        try: src = inspect.getsource(o)
+        except (TypeError, OSError) as e:
+            raise TypeError(f"code_hash: cannot read the source of {o!r} ({e}); pass functions, classes or modules") from None
+        h.update(src.encode())
+    h.update(repr(extra).encode())
+    return h.hexdigest()[:16]
 
 # %% ../nbs/00_core.ipynb #3166ff77
 class Timer:
