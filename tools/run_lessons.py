@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Execute notebooks in a fresh Jupyter kernel each and write the executed copies to a folder.
 
-Usage: python tools/run_lessons.py [--out _executed] [--jobs 2] [--timeout 600] [--flags "slow gpu"] [NOTEBOOK ...]
+Usage: python tools/run_lessons.py [--out _executed] [--jobs 2] [--timeout 600] [--flags "slow gpu"] [--write-back]
+                                   [NOTEBOOK ...]
 Without notebooks, runs every nbs/*.ipynb whose name does not start with '_' or '.'.
+With --write-back, each notebook that ran is also written back over its source in nbs/, outputs included, and
+cleaned by nbdev_clean: this is how the committed notebooks get their outputs (a failed notebook is left as it was).
 
 This is the course's notebook test as well as the site's execution: CI runs each notebook once.
 It tests as `nbdev_test` does: cells are skipped as nbdev_test skips them (`#| eval: false`,
@@ -111,11 +114,21 @@ def run_notebook(src:Path, dest:Path, timeout:int=600, flags:set[str]=frozenset(
     nbformat.write(nb, dest)
     return time.perf_counter() - t0, len(skipped)
 
-def _run_one(src:str, dest:str, timeout:int, flags:set[str]) -> dict:
+def write_back(src:Path, executed:Path):
+    "Write the executed copy over its source notebook, cleaned as nbdev_clean cleans it (outputs kept)."
+    from nbdev.clean import _nbdev_clean
+    from execnb.nbio import read_nb, write_nb
+    nb = read_nb(executed)
+    _nbdev_clean(nb, path=src)
+    write_nb(nb, src)
+
+def _run_one(src:str, dest:str, timeout:int, flags:set[str], back:bool=False) -> dict:
     "Worker: run one notebook; return its name, status, wall and CPU seconds (a failure's message, not an exception)."
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    try: secs, n_skip = run_notebook(Path(src), Path(dest), timeout, flags); err = None
+    try:
+        secs, n_skip = run_notebook(Path(src), Path(dest), timeout, flags); err = None
+        if back and n_skip >= 0: write_back(Path(src), Path(dest))
     except SystemExit as e: secs, n_skip, err = time.perf_counter() - t0, 0, str(e)
     except Exception as e: secs, n_skip, err = time.perf_counter() - t0, 0, f"FAILED: {Path(src).name}: {type(e).__name__}: {e}"
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -143,6 +156,7 @@ def main():
                    help="notebooks run at once (default: 2, or CC_JOBS); each lesson uses one thread")
     p.add_argument("--timeout", type=int, default=600, help="seconds one cell may run")
     p.add_argument("--flags", default=os.environ.get("NBDEV_TEST_FLAGS", ""), help="test flags to run anyway, as for nbdev_test")
+    p.add_argument("--write-back", action="store_true", help="write each executed notebook, cleaned, over its source")
     a = p.parse_args()
     nbs = [Path(n).resolve() for n in a.notebooks] or sorted(f for f in (root/"nbs").glob("*.ipynb") if not f.name.startswith(("_", ".")))
     # Plots must land in the outputs, even where MPLBACKEND=Agg is set for tests.
@@ -154,13 +168,14 @@ def main():
             if old.name not in {nb.name for nb in nbs}: old.unlink()
     t0, results = time.perf_counter(), []
     jobs = max(1, min(a.jobs, len(nbs)))
-    print(f"executing {len(nbs)} notebooks, {jobs} at a time", flush=True)
+    print(f"executing {len(nbs)} notebooks, {jobs} at a time" + (", writing outputs back to nbs/" if a.write_back else ""),
+          flush=True)
     # With several notebooks at once, PyTorch's default of one thread per core oversubscribes the cores, and threads
     # that wait for each other make a run many times slower: each kernel gets cores/jobs threads unless set already.
     if jobs > 1: os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
     # spawn: a fresh interpreter per worker (no forked asyncio or ZMQ state)
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futs = [pool.submit(_run_one, str(nb), str(out/nb.name), a.timeout, flags) for nb in order(nbs, out)]
+        futs = [pool.submit(_run_one, str(nb), str(out/nb.name), a.timeout, flags, a.write_back) for nb in order(nbs, out)]
         for fut in as_completed(futs):
             r = fut.result(); results.append(r)
             if r["skipped"] < 0: continue

@@ -26,8 +26,17 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/pip install -q --upgrade pip
 fi
 
-stamp=".venv/.stamp-$(cat requirements-dev.txt settings.ini setup.py tools/setup.sh ${EXTRA_REQUIREMENTS:-} | sha1sum | cut -c1-16)"
+# CC_TORCH=cpu: PyTorch's CPU-only build (several GB smaller than PyPI's CUDA build), from PyTorch's own wheel index.
+TORCH_INDEX="https://download.pytorch.org/whl/cpu"
+stamp=".venv/.stamp-$( (cat requirements-dev.txt settings.ini setup.py tools/setup.sh ${EXTRA_REQUIREMENTS:-}; echo "${CC_TORCH:-}") | sha1sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
+  case "${CC_TORCH:-}" in
+    "") ;;
+    cpu) torch_pins=$(grep -E '^torch(vision)?==' requirements-dev.txt | cut -d' ' -f1)
+         echo "setup: CC_TORCH=cpu: pip install $torch_pins --index-url $TORCH_INDEX"
+         .venv/bin/pip install -q $torch_pins --index-url "$TORCH_INDEX" ;;
+    *) echo "setup: CC_TORCH='$CC_TORCH' is not understood: leave it unset (PyPI's build) or set CC_TORCH=cpu" >&2; exit 2 ;;
+  esac
   echo "setup: pip install -r requirements-dev.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}"
   .venv/bin/pip install -q -r requirements-dev.txt ${EXTRA_REQUIREMENTS:+-r $EXTRA_REQUIREMENTS}
   .venv/bin/pip install -q --no-deps recbole==1.2.1  # MovieLens 100k (lesson 17); its dependencies are not needed

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Every test coursecompanion has, after setting up what it needs (tools/setup.sh). Any failure fails the run.
-# Each notebook is executed ONCE: tools/run_lessons.py tests it as nbdev_test does (same skipped cells, IN_TEST=1,
-# a fresh kernel, a failing cell fails the run) in 2 parallel workers, and its executed copy feeds the site.
-# `nbdev_test` passes on its own too (CC_NBDEV_TEST=1 also runs it here, the second execution CI skips).
+# Each notebook is executed once in a fresh kernel, as nbdev_test tests it (tools/run_lessons.py: same skipped cells,
+# IN_TEST=1, a failing cell fails the run), 2 at a time; its verdicts and their effects are then compared with the
+# outputs committed in nbs/ (tools/check_outputs.py), so a stale notebook fails and is named. The site is built from
+# the committed notebooks, as the main job builds it (tools/site.sh), and checked in Chromium by pytest.
+# `nbdev_test` passes on its own too (CC_NBDEV_TEST=1 also runs it here, a second execution CI skips).
 # Prints the time of every stage and of every notebook (wall and CPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 declare -a timings=()
 stage() { echo; echo "== $*"; stage_name="$*"; stage_t0=$EPOCHREALTIME; }
-done_stage() { local s; s=$(awk "BEGIN{printf \"%.1f\", $EPOCHREALTIME - $stage_t0}"); timings+=("$(printf '%7s s  %s' "$s" "$stage_name")"); echo "-- $s s: $stage_name"; }
+done_stage() {
+  local s; s=$(awk "BEGIN{printf \"%.1f\", $EPOCHREALTIME - $stage_t0}")
+  timings+=("$(printf '%7s s  %s' "$s" "$stage_name")"); echo "-- $s s: $stage_name"
+}
 report() {
   local rc=$?
   echo; echo "stage times:"; printf "%s\n" "${timings[@]}"
@@ -50,12 +55,12 @@ for f in coursecompanion/[a-z]*.py; do
 done
 done_stage
 
-stage "cached artefacts the notebooks load (benchmarks/pretrain_lm.py: lesson 15's LM, ablations, classifiers; 2 processes)"
-python benchmarks/pretrain_lm.py --jobs "${CC_JOBS:-2}"  # prints its wall and CPU time (its processes together)
-done_stage
-
 stage "notebooks: every notebook executed once in a fresh kernel, tested as nbdev_test tests it (2 workers)"
 python tools/run_lessons.py --out _executed --jobs "${CC_JOBS:-2}"
+done_stage
+
+stage "the committed outputs are current (verdicts and effects of the fresh execution vs nbs/)"
+python tools/check_outputs.py --executed _executed
 done_stage
 
 if [ "${CC_NBDEV_TEST:-0}" = 1 ]; then
@@ -64,8 +69,8 @@ if [ "${CC_NBDEV_TEST:-0}" = 1 ]; then
   done_stage
 fi
 
-stage "course site built from those executed notebooks into _docs/ (tests/test_site.py reads it)"
-python tools/build_site.py --executed _executed --out _docs
+stage "the main job: the course site from the committed notebooks (tools/site.sh) into _docs/"
+bash tools/site.sh
 export CC_REQUIRE_SITE=1  # the browser test fails, not skips, without a site
 done_stage
 
@@ -73,11 +78,12 @@ stage "pytest tests/ (the site in Chromium, the build scripts, the package's own
 python -m pytest tests/ -q -ra --durations=8
 done_stage
 
-# ---- extra stages from other parts of the project: each runs only where its script exists
-# packaging: the wheel builds, installs in a clean environment and imports (another helper's script)
-if [ -f tools/wheel_check.sh ]; then stage "packaging (tools/wheel_check.sh)"; bash tools/wheel_check.sh data; done_stage; fi
-# lessons 11 and 12 re-run with a restricted CPU instruction set (the lead's script)
-if [ -f tools/restricted_cpu.sh ]; then stage "restricted CPU ISA (tools/restricted_cpu.sh)"; bash tools/restricted_cpu.sh; done_stage; fi
-# ---- end of extra stages
+stage "packaging: the wheel builds, installs in a clean environment and imports (tools/wheel_check.sh)"
+bash tools/wheel_check.sh data
+done_stage
+
+stage "lessons 11 and 12 again with a restricted CPU instruction set (tools/restricted_cpu.sh)"
+bash tools/restricted_cpu.sh
+done_stage
 
 echo; echo "== all tests passed"
