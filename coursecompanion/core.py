@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['VERDICTS', 'VERDICT_MIME', 'set_seed', 'get_rng_state', 'set_rng_state', 'default_device', 'to_device', 'to_cpu',
            'is_rank0', 'unwrap_model', 'atomic_save', 'setup_cpu', 'machine_info', 'cpu_features', 'machine_summary',
-           'code_hash', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 't_quantile',
-           'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
+           'code_hash', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 'mlp',
+           't_quantile', 'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
 
 # %% ../nbs/00_core.ipynb #6ed6d0a3
 import html, importlib, math, os, platform, random, tempfile, time
@@ -302,6 +302,18 @@ def __repr__(self:Table):
     w = [max(len(x) for x in col) for col in zip(head, *body)]
     fmt = lambda vs: "  ".join(v.ljust(n) for v, n in zip(vs, w)).rstrip()
     return "\n".join(([self.caption] if self.caption else []) + [fmt(head)] + [fmt(r) for r in body])
+
+# %% ../nbs/00_core.ipynb #522d4c27
+def mlp(sizes=(784, 256, 128, 10), # Layer widths, input first and output last
+        ps=None, # Dropout after each hidden layer (a list, one per hidden layer), or None for no Dropout layers
+        bn:bool=False): # BatchNorm after each hidden layer's ReLU
+    "A Linear layer per pair of consecutive `sizes`, with ReLU (then BatchNorm, Dropout if asked) between."
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i == len(sizes) - 2: break  # the output layer: nothing after it
+        layers += [nn.ReLU()] + ([nn.BatchNorm1d(b)] if bn else []) + ([nn.Dropout(ps[i])] if ps is not None else [])
+    return nn.Sequential(*layers)
 
 # %% ../nbs/00_core.ipynb #34ac1e4c
 def _t_cdf(x:float, df:int) -> float:
