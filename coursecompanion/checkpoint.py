@@ -44,7 +44,7 @@ def checkpoint_checksum(state:dict) -> str:
 
 # %% ../nbs/02a_checkpoints.ipynb #ded2b04f
 def _loader_generator_states(dls) -> list:
-    "The state of each loader's own `torch.Generator` (None where it has none): it decides the next shuffles."
+    "The state of each loader's own `torch.Generator` (None where it has none)."
     return [g.get_state() if isinstance(g, torch.Generator) else None for g in _loader_generators(dls)]
 
 # %% ../nbs/02a_checkpoints.ipynb #2cc68098
@@ -71,11 +71,11 @@ def _read_checkpoint(path) -> dict:
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
     try: state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        raise CheckpointError(f"{path} holds Python objects other than tensors: refusing to unpickle it, "
-                              f"as it could run code ({e}).") from None
+        raise CheckpointError(f"{path} holds Python objects other than tensors ({e}). "
+                              f"Refusing to unpickle it: it could run code.") from None
     except Exception as e:  # a text file, a truncated zip, another format: each fails in its own way
-        raise CheckpointError(f"{path} could not be read: it is truncated or not a PyTorch file "
-                              f"({type(e).__name__}: {e})") from None
+        reason = f"{type(e).__name__}: {e}"
+        raise CheckpointError(f"{path} could not be read: it is truncated or not a PyTorch file ({reason})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         keys = sorted(state, key=str)[:5] if isinstance(state, dict) else type(state).__name__
         raise CheckpointError(f"{path} is not a coursecompanion checkpoint (found {keys}). "
@@ -94,8 +94,8 @@ def _check_fits(state, learn, path):
     wrong = [f"{k}: checkpoint {tuple(state['model'][k].shape)} vs model {tuple(v.shape)}"
              for k, v in own.items() if k in state["model"] and state["model"][k].shape != v.shape]
     if missing or unexpected or wrong:
-        raise CheckpointError(f"{path} does not fit this model: missing {missing[:5]}, unexpected {unexpected[:5]}, "
-                              f"shapes {wrong[:5]}")
+        raise CheckpointError(f"{path} does not fit this model: "
+                              f"missing {missing[:5]}, unexpected {unexpected[:5]}, shapes {wrong[:5]}")
     if state["opt"] is not None and learn.opt is not None: _check_opt_fits(state, learn.opt, path)
 
 # %% ../nbs/02a_checkpoints.ipynb #fb0660b1
@@ -103,16 +103,16 @@ def _check_opt_fits(state, opt, path):
     "Raise `CheckpointError` unless the saved optimiser state fits `opt`."
     saved, own = state.get("opt_type"), type(opt).__name__
     if saved is not None and saved != own:
-        raise CheckpointError(f"{path} holds the state of a {saved} optimiser, but this learner's is {own}: "
-                              f"build the learner with the same opt_func, or load the weights alone")
+        raise CheckpointError(f"{path} holds the state of a {saved} optimiser, but this learner's is {own}. "
+                              f"Build the learner with the same opt_func, or load the weights alone.")
     ck, ours = state["opt"]["param_groups"], opt.param_groups
     n_ck, n_own = [len(g["params"]) for g in ck], [len(g["params"]) for g in ours]
     if n_ck != n_own:
         raise CheckpointError(f"{path}: optimiser parameter groups hold {n_ck} tensors but this learner's hold {n_own}")
     lacking = sorted({k for g in ours for k in g if k != "params"} - {k for g in ck for k in g})
     if lacking:
-        raise CheckpointError(f"{path}: the saved optimiser has no {lacking} settings, which this learner's {own} "
-                              f"needs. It was saved with another optimiser.")
+        raise CheckpointError(f"{path}: the saved optimiser has no {lacking} settings, which {own} needs. "
+                              f"It was saved with another optimiser.")
 
 # %% ../nbs/02a_checkpoints.ipynb #3237da4a
 def read_checkpoint(path, # A checkpoint file
@@ -124,8 +124,8 @@ def read_checkpoint(path, # A checkpoint file
         _check_fits(state, learn, path)
         own_stats = dict(getattr(learn.dls, "stats", {}) or {})
         if own_stats and state["stats"] and own_stats != state["stats"]:
-            warnings.warn(f"{path} was trained on data normalised with {state['stats']}, but these "
-                          f"DataLoaders use {own_stats}")
+            warnings.warn(f"{path} was trained on data normalised with {state['stats']}, "
+                          f"but these DataLoaders use {own_stats}")
     return state
 
 def load_checkpoint(learn:Learner, # The learner to restore
@@ -135,7 +135,7 @@ def load_checkpoint(learn:Learner, # The learner to restore
 
 # %% ../nbs/02a_checkpoints.ipynb #7b7110ec
 def _load_callbacks(learn, saved:dict):
-    "Load each callback's saved state; on an error, put back the attributes of every callback and re-raise."
+    "Load each callback's saved state; on an error, put back every callback's attributes."
     cbs = [cb for cb in learn.cbs if hasattr(cb, "load_state_dict") and type(cb).__name__ in saved]
     backups = [dict(cb.__dict__) for cb in cbs]
     try:

@@ -30,7 +30,7 @@ def set_seed(seed:int=42, # The seed for Python, NumPy and PyTorch (CPU and ever
 
 # %% ../nbs/00_core.ipynb #e1e68550
 def get_rng_state() -> dict:
-    "Python's, NumPy's and torch's (CPU and CUDA) random states, in types `torch.load(weights_only=True)` accepts."
+    "Python's, NumPy's and torch's random states, in types `torch.load(weights_only=True)` accepts."
     np_state = np.random.get_state()
     return {"torch": torch.get_rng_state(), "python": random.getstate(),
             "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
@@ -85,8 +85,7 @@ def unwrap_model(model:nn.Module) -> nn.Module:
 
 # %% ../nbs/00_core.ipynb #76cbba0e
 def atomic_save(obj, path) -> Path:
-    ("`torch.save(obj)` to `path` via a temporary file renamed over it: `path` holds the old file or "
-     "the new, never half.")
+    "`torch.save(obj)` to `path` through a temporary file, so `path` is never left half-written."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     for old in path.parent.glob(f".{path.name}.*.tmp"): old.unlink(missing_ok=True)  # one writer per path
@@ -128,8 +127,7 @@ def machine_info() -> dict:
 
 # %% ../nbs/00_core.ipynb #8d114781
 def _cpu_flags() -> set:
-    ("The CPU's feature flags as Linux lists them (x86 `flags`, ARM `Features`); on macOS the "
-     "`hw.optional` ones set to 1.")
+    "The CPU's feature flags as the OS lists them (x86 `flags`, ARM `Features`, macOS `hw.optional`)."
     flags = set()
     try:
         with open("/proc/cpuinfo") as f:
@@ -156,7 +154,7 @@ def _has(name, flag, flags):
 
 # %% ../nbs/00_core.ipynb #eb6c2401
 def cpu_features() -> dict:
-    "What this CPU offers a lesson: PyTorch's kernel level, the oneDNN cap, and whether bfloat16 math is native."
+    "What this CPU offers a lesson: PyTorch's kernel level, the oneDNN cap and native bfloat16."
     flags, arch = _cpu_flags(), platform.machine().lower()
     isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "ALL").upper()
     feats = {"arch": arch, "capability": torch.backends.cpu.get_cpu_capability(), "onednn_max_isa": isa}
@@ -212,7 +210,7 @@ def require(module:str, # The module to import, e.g. "sklearn.datasets"
 
 # %% ../nbs/00_core.ipynb #40e093f7
 def patch(f=None, *, as_prop:bool=False):
-    "Decorator: add `f` to the class annotated on its first parameter (`def m(self:Cls)`), as a property if `as_prop`."
+    "Decorator: add `f` to the class annotated on its first parameter, as a property if `as_prop`."
     if f is None: return lambda g: patch(g, as_prop=as_prop)
     first = f.__code__.co_varnames[0]
     cls = f.__annotations__.get(first)
@@ -265,7 +263,7 @@ def _fmt(v, digits:int) -> str:
 
 # %% ../nbs/00_core.ipynb #0481c725
 class Table:
-    "Rows of results shown as a table: HTML in a notebook and on the site, Markdown or aligned text elsewhere."
+    "Rows of results as a table: HTML in a notebook and on the site, Markdown or text elsewhere."
     def __init__(self, rows, # A list of dicts, or a dict of dicts keyed by row name
                  columns:list|None=None, # Column order (default: keys in order of first appearance)
                  digits:int=4, # Significant figures for floats
@@ -307,7 +305,7 @@ def __repr__(self:Table):
 def mlp(sizes=(784, 256, 128, 10), # Layer widths, input first and output last
         ps=None, # Dropout after each hidden layer (a list, one per hidden layer), or None for no Dropout layers
         bn:bool=False): # BatchNorm after each hidden layer's ReLU
-    "A Linear layer per pair of consecutive `sizes`, with ReLU (then BatchNorm, Dropout if asked) between."
+    "Linear layers of widths `sizes`, with ReLU (then BatchNorm, Dropout if asked) between them."
     layers = []
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
         layers.append(nn.Linear(a, b))

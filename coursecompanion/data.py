@@ -93,7 +93,7 @@ def load_mnist_5k(seed:int=0):
     return torch.from_numpy(x[perm].reshape(-1, 28, 28).astype(np.uint8)), torch.from_numpy(y[perm]).long()
 
 def load_mnist(path=None, download:bool=False):
-    "Full MNIST (70,000 images) as `(x_train, y_train, x_test, y_test)`; needs a local copy or `download=True`."
+    "Full MNIST (70,000 images) as `(x_train, y_train, x_test, y_test)`, from a local copy."
     dirs = [path] if path is not None else [cache_dir("mnist")]
     return load_idx_dataset(_find_idx_dir("MNIST", dirs, MNIST_URL, download, "Use load_mnist_5k() offline"))
 
@@ -104,7 +104,7 @@ def load_digits():
 
 # %% ../nbs/01_data.ipynb #6afc0590
 class DataLoader:
-    "Batches `(xb, yb)` of in-memory tensors by index slicing, optionally shuffled and sharded across processes."
+    "Batches `(xb, yb)` of in-memory tensors by slicing, optionally shuffled and sharded."
     def __init__(self, x, y, bs:int=64, shuffle:bool=False, seed:int|None=None, drop_last:bool=False):
         if len(x) != len(y): raise ValueError(f"x has {len(x)} items but y has {len(y)}: they must match")
         if len(x) == 0: raise ValueError("empty dataset: x and y have no items")
@@ -157,9 +157,8 @@ def __len__(self:DataLoader):
 def _check_batches(self:DataLoader):
     "Raise if an epoch would have no batch (a batch size above the items with `drop_last`)."
     if len(self) == 0:
-        raise ValueError(f"bs={self.bs} with drop_last=True and {self.n_items} items per epoch: an epoch "
-                         f"would have no batch; "
-                         f"lower bs or pass drop_last=False")
+        raise ValueError(f"bs={self.bs} with drop_last=True and {self.n_items} items per epoch: an epoch would have "
+                         f"no batch. Lower bs or pass drop_last=False.")
 
 # %% ../nbs/01_data.ipynb #7c00ba63
 @patch
@@ -226,7 +225,7 @@ def check_finite(x:torch.Tensor, name:str="x"):
 @classmethod
 def _from_tensors(cls, x_train, y_train, x_valid, y_valid, bs:int=64, valid_bs:int|None=None,
                   normalize:bool=True, flatten:bool=False, seed:int|None=None):
-    "DataLoaders from raw tensors: train shuffled, valid in order, normalised with the training statistics."
+    "DataLoaders from tensors: train shuffled, valid in order, both normalised with train's statistics."
     for name, x in (("x_train", x_train), ("x_valid", x_valid)): check_finite(x, name)
     stats = {"flatten": flatten}
     if x_train.dtype == torch.uint8: stats["scale"] = 255.0
@@ -241,8 +240,7 @@ DataLoaders.from_tensors = _from_tensors
 
 # %% ../nbs/01_data.ipynb #1cc4a80a
 class SeededTorchLoader(torch.utils.data.DataLoader):
-    ("A torch `DataLoader` whose shuffle depends on `(seed, epoch)` alone, through `set_epoch` (so a "
-     "resumed fit replays it).")
+    "A torch `DataLoader` whose shuffle depends on `(seed, epoch)` alone, so a resumed fit replays it."
     def __init__(self, dataset, batch_size:int=1, seed:int=0, **kwargs):
         self.seed = seed
         super().__init__(dataset, batch_size, generator=torch.Generator().manual_seed(seed), **kwargs)
@@ -264,7 +262,7 @@ DataLoaders.from_datasets = _from_datasets
 
 # %% ../nbs/01_data.ipynb #b0f47c65
 def fashion_dls(n_train:int|None=None, n_valid:int|None=None, bs:int=64, flatten:bool=False, seed:int=0, **kwargs):
-    "Fashion-MNIST DataLoaders: `n_train` random training images, `n_valid` of the official test set as validation."
+    "Fashion-MNIST DataLoaders: `n_train` training images and `n_valid` test images as validation."
     x_tr, y_tr, x_te, y_te = load_fashion_mnist()
     x_tr, y_tr = subset(x_tr, y_tr, n_train, seed)
     x_te, y_te = subset(x_te, y_te, n_valid, seed)

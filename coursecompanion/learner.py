@@ -35,7 +35,7 @@ class NonFiniteLossError(FloatingPointError):
 
 # %% ../nbs/02_learner.ipynb #1043c8ba
 class Callback:
-    "Base class for callbacks: define methods named after `EVENTS`, taking the learner; lower `order` runs first."
+    "Base class for callbacks: methods named after `EVENTS` take the learner; lower `order` runs first."
     order = 0
 
 def check_callback(cb):
@@ -61,9 +61,8 @@ def check_lr(lr, name:str="lr") -> float:
     try: v = float(lr)
     except (TypeError, ValueError): raise ValueError(f"{name} must be a number, got {lr!r}") from None
     if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a finite number above 0, got {lr!r}"
-                         + (" (lr 0 trains nothing: evaluate with "
-                         "fit(train=False) or get_preds)" if v == 0 else ""))
+        hint = ". An lr of 0 trains nothing: evaluate with fit(train=False) or get_preds." if v == 0 else ""
+        raise ValueError(f"{name} must be a finite number above 0, got {lr!r}{hint}")
     return lr
 
 def set_lr(opt, lr:float):
@@ -150,7 +149,7 @@ def backward(self:Learner):
 # %% ../nbs/02_learner.ipynb #64ad6191
 @patch
 def step(self:Learner):
-    "One optimiser step (through the `grad_scaler`, which skips steps with non-finite gradients, when set)."
+    "One optimiser step, through the `grad_scaler` (which skips non-finite gradients) when set."
     if self.grad_scaler is None: self.opt.step()
     else:
         self.grad_scaler.step(self.opt)
@@ -170,7 +169,7 @@ def create_opt(self:Learner, lr:float|None=None):
 
 # %% ../nbs/02_learner.ipynb #8e6e2a0b
 def check_batch(preds, targets, where:str="", all_targets=None, ignore_index:int=-100):
-    "Raise a clear ValueError if model outputs `preds` and `targets` cannot be compared by a standard loss."
+    "Raise a clear ValueError if a standard loss cannot compare model outputs `preds` with `targets`."
     if not (isinstance(preds, torch.Tensor) and isinstance(targets, torch.Tensor)): return
     shapes = (f"model output {tuple(preds.shape)}, targets {tuple(targets.shape)} "
               f"{str(targets.dtype).replace('torch.', '')}")
@@ -208,7 +207,7 @@ def _steps(self:Learner):
 # %% ../nbs/02_learner.ipynb #68a81bed
 @patch
 def _do_batch(self:Learner):
-    "One batch: `_steps`, then `after_batch`; a cancelled batch leaves no gradients, other errors say where they were."
+    "One batch and `after_batch`: a cancelled batch leaves no gradients, other errors say where."
     self.preds = self.loss = None
     try: self._steps()
     except CancelBatchException:
@@ -268,7 +267,7 @@ def _do_epoch(self:Learner, train:bool, valid:bool):
 # %% ../nbs/02_learner.ipynb #473c62b1
 @patch
 def _after_epoch(self:Learner):
-    "`after_epoch`; a callback that stops the fit here lets the later ones end the epoch, with `stopping` set."
+    "`after_epoch`: a callback that stops the fit lets the later ones end the epoch (`stopping` set)."
     self.stopping = False
     for f in self._handlers["after_epoch"]:
         try: f(self)
@@ -280,7 +279,7 @@ def _after_epoch(self:Learner):
 # %% ../nbs/02_learner.ipynb #f30157f5
 @patch
 def _fit_loop(self:Learner, start:int, train:bool, valid:bool):
-    "`before_fit`, the epochs, `after_fit`; an error in `after_fit` does not hide the one that ended the fit."
+    "`before_fit`, the epochs, `after_fit`: an error in `after_fit` does not hide the first error."
     try:
         self("before_fit")
         for self.epoch in range(start, self.n_epochs): self._do_epoch(train, valid)
@@ -377,7 +376,7 @@ def _opt_state_copy(opt) -> dict:
 
 # %% ../nbs/02_learner.ipynb #ec6d0d72
 class NonFiniteCB(Callback):
-    "Stop with `NonFiniteLossError` at a NaN or infinite training loss, putting back the last sane weights."
+    "Stop with `NonFiniteLossError` at a non-finite training loss, putting back the last sane weights."
     order = -10
     def __init__(self, snapshot_every:int=10, # Copy the weights (and optimiser state) every this many steps; 0: never
                  max_rise:float=10.0): # A copy is taken only while the loss is at most this many times the fit's first
@@ -397,7 +396,7 @@ class NonFiniteCB(Callback):
 # %% ../nbs/02_learner.ipynb #207ac75f
 @patch
 def after_backward(self:NonFiniteCB, learn):
-    "Every `every` steps, copy the weights (their loss was finite) unless the loss has risen `max_rise` times."
+    "Every `every` steps, copy the weights, unless their loss has risen `max_rise` times."
     if self.first is None: self.first = learn.loss.item()
     if not self.every or learn.train_iter % self.every: return
     loss = learn.loss.item()
@@ -408,7 +407,7 @@ def after_backward(self:NonFiniteCB, learn):
 # %% ../nbs/02_learner.ipynb #07943ebb
 @patch
 def after_loss(self:NonFiniteCB, learn):
-    "Raise on a non-finite training loss, after putting back the last sane copy (weights and optimiser state)."
+    "Raise on a non-finite training loss, after putting back the last sane weights and optimiser state."
     if not learn.training: return  # validation and get_preds change no weights (and targets may be unknown)
     loss = learn.loss.item()
     if math.isfinite(loss): return
@@ -427,7 +426,7 @@ def after_loss(self:NonFiniteCB, learn):
 
 # %% ../nbs/02_learner.ipynb #9431b6ef
 def weighted_mean(values, weights) -> float:
-    "The mean of `values` weighted by `weights` (batch sizes: a short last batch counts for the items it holds)."
+    "The mean of `values` weighted by `weights` (batch sizes, so a short last batch counts less)."
     return sum(float(v) * w for v, w in zip(values, weights)) / sum(weights)
 
 # %% ../nbs/02_learner.ipynb #b3197966
@@ -499,7 +498,7 @@ def accuracy(preds, targets):
 
 # %% ../nbs/02_learner.ipynb #7dbb870c
 class MetricsCB(Callback):
-    "Average each metric over the validation set (and the training set if `train`); results go in `learn.epoch_log`."
+    "Average each metric over the validation set (and training set if `train`) into `epoch_log`."
     order = 40
     def __init__(self, *metrics, train:bool=False, **named_metrics):
         self.metrics = {**{f.__name__: f for f in metrics}, **named_metrics}
@@ -579,7 +578,7 @@ def _check_early_stopping(patience, min_delta, mode):
 
 # %% ../nbs/02_learner.ipynb #7d4b0fb9
 class EarlyStoppingCB(Callback):
-    "Stop when `monitor` has not improved by `min_delta` for `patience` epochs; optionally restore the best weights."
+    "Stop after `patience` epochs without `min_delta` of improvement in `monitor`; restore the best."
     order = 60
     def __init__(self, monitor:str="valid_loss", # The `epoch_log` entry to watch (a metric's name, or "train_loss")
                  patience:int=3, # Epochs without improvement before stopping
@@ -603,8 +602,8 @@ class EarlyStoppingCB(Callback):
 def after_epoch(self:EarlyStoppingCB, learn):
     "Keep the best value (and weights); stop the fit after `patience` epochs without improvement."
     if self.monitor not in learn.epoch_log:
-        raise KeyError(f"EarlyStoppingCB monitors {self.monitor!r}, but this epoch logged only "
-                       f"{sorted(learn.epoch_log)}")
+        logged = sorted(learn.epoch_log)
+        raise KeyError(f"EarlyStoppingCB monitors {self.monitor!r}, but this epoch logged only {logged}")
     v = learn.epoch_log[self.monitor]
     if self._better(v):
         self.best, self.best_epoch, self.wait = v, learn.epoch, 0
@@ -669,7 +668,7 @@ class _GatherPredsCB(Callback):
 # %% ../nbs/02_learner.ipynb #b7731d4d
 @patch
 def get_preds(self:Learner, dl=None): # A loader to predict on; None: the validation loader
-    "Predictions and targets over `dl`: a validation pass through `predict` and the callbacks, weights untouched."
+    "Predictions and targets over `dl`: a validation pass through `predict`, weights untouched."
     dl = self.dls.valid if dl is None else dl
     if dl is None: raise ValueError("get_preds needs a loader: these DataLoaders have no validation loader; pass dl=")
     if len(dl) == 0: raise ValueError(f"get_preds: the loader {dl!r} yields no batches")
