@@ -36,7 +36,7 @@ def _digest(obj, h):
     else: h.update(repr(obj).encode())
 
 # %% ../nbs/02a_checkpoints.ipynb #190105b5
-def checkpoint_checksum(state:dict) -> str:
+def checkpoint_checksum(state:dict) -> str: # A checkpoint dict (its `checksum` entry is left out)
     "A BLAKE2 hash of everything in a checkpoint but its `checksum` entry: one flipped bit changes it."
     h = hashlib.blake2b(digest_size=16)
     _digest({k: v for k, v in state.items() if k != "checksum"}, h)

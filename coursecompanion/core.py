@@ -209,7 +209,8 @@ def require(module:str, # The module to import, e.g. "sklearn.datasets"
                                   name=module) from e
 
 # %% ../nbs/00_core.ipynb #40e093f7
-def patch(f=None, *, as_prop:bool=False):
+def patch(f=None, # A function whose first parameter is annotated with the class
+          *, as_prop:bool=False): # Add it as a property
     "Decorator: add `f` to the class annotated on its first parameter, as a property if `as_prop`."
     if f is None: return lambda g: patch(g, as_prop=as_prop)
     first = f.__code__.co_varnames[0]
@@ -220,14 +221,22 @@ def patch(f=None, *, as_prop:bool=False):
     return f
 
 # %% ../nbs/00_core.ipynb #7bf97670
-def subplots(nrows:int=1, ncols:int=1, figsize=None, imsize:float=3, **kwargs):
+def subplots(nrows:int=1, # Rows of axes
+             ncols:int=1, # Columns of axes
+             figsize=None, # The figure size; None: `imsize` per axis
+             imsize:float=3, # Inches per axis
+             **kwargs): # Passed on to matplotlib's `subplots`
     "A figure and a flat array of axes; `figsize` defaults to `imsize` inches per axis."
     import matplotlib.pyplot as plt
     if figsize is None: figsize = (ncols * imsize, nrows * imsize)
     fig, axs = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kwargs)
     return fig, axs.flatten()
 
-def show_image(im, ax=None, title:str|None=None, cmap:str="gray", **kwargs):
+def show_image(im, # An image tensor or array (HW, CHW or HWC)
+               ax=None, # A matplotlib axis; None makes a figure
+               title:str|None=None, # A title above the image
+               cmap:str="gray", # The colour map for one-channel images
+               **kwargs): # Passed on to `imshow`
     "Show a tensor or array image (HW, CHW or HWC) on `ax` without axes ticks."
     import matplotlib.pyplot as plt
     if isinstance(im, torch.Tensor):
@@ -240,7 +249,11 @@ def show_image(im, ax=None, title:str|None=None, cmap:str="gray", **kwargs):
     if title is not None: ax.set_title(title)
     return ax
 
-def show_images(ims, ncols:int=8, titles=None, imsize:float=1.5, suptitle:str|None=None):
+def show_images(ims, # A batch of images
+                ncols:int=8, # Images per row
+                titles=None, # One title per image, or None
+                imsize:float=1.5, # Inches per image
+                suptitle:str|None=None): # A title above the grid
     "Show a batch of images in a grid, with optional titles."
     ims = list(ims)
     nrows = -(-len(ims) // ncols)

@@ -38,7 +38,7 @@ class Callback:
     "Base class for callbacks: methods named after `EVENTS` take the learner; lower `order` runs first."
     order = 0
 
-def check_callback(cb):
+def check_callback(cb): # A callback instance
     "Raise if `cb` is a class, not a callback, or has a `before_*`/`after_*` method that is not an event."
     if isinstance(cb, type):
         raise TypeError(f"{cb.__name__} is a class: pass an instance, {cb.__name__}()")
@@ -49,14 +49,16 @@ def check_callback(cb):
             raise ValueError(f"{type(cb).__name__}.{name} is not a Learner event{hint}")
 
 # %% ../nbs/02_learner.ipynb #9074ccb6
-def as_cbs(cbs, name:str="cbs") -> list:
+def as_cbs(cbs, # A list or tuple of callbacks, or None
+           name:str="cbs") -> list: # The argument's name, for the message
     "`cbs` as a list of callbacks: None is none, and a single callback is refused with a hint."
     if cbs is None: return []
     if isinstance(cbs, (list, tuple)): return list(cbs)
     raise TypeError(f"{name} must be a list of callbacks, got {type(cbs).__name__}: write {name}=[...]")
 
 # %% ../nbs/02_learner.ipynb #16aeb865
-def check_lr(lr, name:str="lr") -> float:
+def check_lr(lr, # The learning rate to check
+             name:str="lr") -> float: # The argument's name, for the message
     "`lr` as a float, or a ValueError unless it is a finite number above 0."
     try: v = float(lr)
     except (TypeError, ValueError): raise ValueError(f"{name} must be a number, got {lr!r}") from None
@@ -65,7 +67,8 @@ def check_lr(lr, name:str="lr") -> float:
         raise ValueError(f"{name} must be a finite number above 0, got {lr!r}{hint}")
     return lr
 
-def set_lr(opt, lr:float):
+def set_lr(opt, # A torch optimiser
+           lr:float): # The learning rate for every parameter group
     "Set the learning rate of every parameter group of `opt` to `lr`."
     for g in opt.param_groups: g["lr"] = lr
 
@@ -104,14 +107,14 @@ class Learner:
 _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
 
 @patch
-def add_cbs(self:Learner, cbs):
+def add_cbs(self:Learner, cbs): # A list of callbacks
     "Add callbacks (checked for misspelled events) and rebuild the event handlers."
     for cb in cbs: check_callback(cb)
     self.cbs = sorted(self.cbs + list(cbs), key=lambda cb: cb.order)
     self._handlers = {e: [getattr(cb, e) for cb in self.cbs if hasattr(cb, e)] for e in EVENTS}
 
 @patch
-def remove_cbs(self:Learner, cbs):
+def remove_cbs(self:Learner, cbs): # Callbacks added before (compared by identity)
     "Remove callbacks added with `add_cbs`."
     ids = {id(cb) for cb in cbs}
     self.cbs = [cb for cb in self.cbs if id(cb) not in ids]
@@ -123,7 +126,7 @@ def _callback_error(f, event:str, e:Exception) -> "CallbackError":
     return CallbackError(f"callback {type(f.__self__).__name__} raised {type(e).__name__} in {event}: {e}")
 
 @patch
-def __call__(self:Learner, event:str):
+def __call__(self:Learner, event:str): # One of `EVENTS`
     "Run every callback's method for `event`, in order."
     for f in self._handlers[event]:
         try: f(self)
@@ -162,13 +165,17 @@ def zero_grad(self:Learner):
 
 # %% ../nbs/02_learner.ipynb #8f992a1a
 @patch
-def create_opt(self:Learner, lr:float|None=None):
+def create_opt(self:Learner, lr:float|None=None): # The learning rate; None uses the learner's `lr`
     "Create the optimiser: `opt_func(model.parameters(), lr=lr)`."
     self.opt = self.opt_func(self.model.parameters(), lr=self.lr if lr is None else lr)
     return self.opt
 
 # %% ../nbs/02_learner.ipynb #8e6e2a0b
-def check_batch(preds, targets, where:str="", all_targets=None, ignore_index:int=-100):
+def check_batch(preds, # The model's output for a batch
+                targets, # The batch targets
+                where:str="", # Where the batch comes from, prefixed to the message
+                all_targets=None, # The whole loader's targets, to check their range at once
+                ignore_index:int=-100): # The label cross-entropy skips
     "Raise a clear ValueError if a standard loss cannot compare model outputs `preds` with `targets`."
     if not (isinstance(preds, torch.Tensor) and isinstance(targets, torch.Tensor)): return
     shapes = (f"model output {tuple(preds.shape)}, targets {tuple(targets.shape)} "
@@ -348,7 +355,8 @@ def _norm_device(d) -> torch.device:
 class DeviceCB(Callback):
     "Put the model, the optimiser state and the data on `device` (default: the best available)."
     order = -20
-    def __init__(self, device=None): self.device, self.dev = device, None
+    def __init__(self, device=None): # A device or its name; None picks the best available
+        self.device, self.dev = device, None
     def before_fit(self, learn):
         self.dev = _norm_device(default_device() if self.device is None else self.device)
         learn.model.to(self.dev)
@@ -425,7 +433,8 @@ def after_loss(self:NonFiniteCB, learn):
     raise NonFiniteLossError(f"loss is {loss} at {learn.where()}: training stopped. {kept}. Try a lower learning rate.")
 
 # %% ../nbs/02_learner.ipynb #9431b6ef
-def weighted_mean(values, weights) -> float:
+def weighted_mean(values, # One value per batch
+                  weights) -> float: # The batch sizes
     "The mean of `values` weighted by `weights` (batch sizes, so a short last batch counts less)."
     return sum(float(v) * w for v, w in zip(values, weights)) / sum(weights)
 
@@ -468,7 +477,7 @@ def after_epoch(self:Recorder, learn):
 
 # %% ../nbs/02_learner.ipynb #c2fb795d
 @patch
-def plot_loss(self:Recorder, ax=None):
+def plot_loss(self:Recorder, ax=None): # A matplotlib axis; None makes a figure
     "Plot training loss per batch and validation loss per epoch."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.5))
@@ -482,7 +491,7 @@ def plot_loss(self:Recorder, ax=None):
 
 # %% ../nbs/02_learner.ipynb #e8e028ef
 @patch
-def plot_lr(self:Recorder, ax=None):
+def plot_lr(self:Recorder, ax=None): # A matplotlib axis; None makes a figure
     "Plot the learning rate of the last parameter group per batch."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 3))
@@ -492,7 +501,8 @@ def plot_lr(self:Recorder, ax=None):
     return ax
 
 # %% ../nbs/02_learner.ipynb #3dbe811d
-def accuracy(preds, targets):
+def accuracy(preds, # Scores, one row per item and one column per class
+             targets): # Class indices
     "Fraction of rows whose highest-scoring class is the target."
     return (preds.argmax(dim=-1) == targets).float().mean()
 
@@ -500,7 +510,9 @@ def accuracy(preds, targets):
 class MetricsCB(Callback):
     "Average each metric over the validation set (and training set if `train`) into `epoch_log`."
     order = 40
-    def __init__(self, *metrics, train:bool=False, **named_metrics):
+    def __init__(self, *metrics, # Metric functions `f(preds, targets)`, logged under their names
+                 train:bool=False, # Also average them over the training batches (as `train_<name>`)
+                 **named_metrics): # More metric functions, logged under the given names
         self.metrics = {**{f.__name__: f for f in metrics}, **named_metrics}
         self.train = train
     def before_train(self, learn): self.vals, self.ns = {k: [] for k in self.metrics}, []
@@ -519,7 +531,7 @@ class MetricsCB(Callback):
     def after_validate(self, learn): self._log(learn, "")
 
 # %% ../nbs/02_learner.ipynb #8a0677ea
-def format_epoch(log:dict) -> str:
+def format_epoch(log:dict) -> str: # An epoch's summary dict (`learn.epoch_log`)
     "One line for an epoch's summary dict."
     return "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in log.items())
 
@@ -527,7 +539,8 @@ def format_epoch(log:dict) -> str:
 class ProgressCB(Callback):
     "A tqdm progress bar over training batches, and a printed line per epoch."
     order = 90
-    def __init__(self, bar:bool=True): self.bar = bar
+    def __init__(self, bar:bool=True): # Show the progress bar (the line per epoch is printed either way)
+        self.bar = bar
     def before_fit(self, learn):
         from tqdm.auto import tqdm
         self.rank0 = is_rank0()
@@ -626,7 +639,7 @@ def state_dict(self:EarlyStoppingCB):
     return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "best_state": self.best_state}
 
 @patch
-def load_state_dict(self:EarlyStoppingCB, d:dict):
+def load_state_dict(self:EarlyStoppingCB, d:dict): # The dict `state_dict` returned
     "Restore the state saved by `state_dict`; the next `before_fit` keeps it."
     self.best, self.best_epoch, self.wait, self.best_state = d["best"], d["best_epoch"], d["wait"], d.get("best_state")
     self.loaded = True
