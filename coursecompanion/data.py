@@ -8,7 +8,7 @@ __all__ = ['FASHION_CLASSES', 'FASHION_MNIST_URL', 'MNIST_URL', 'read_idx', 'cac
            'DataLoaders', 'check_finite', 'SeededTorchLoader', 'fashion_dls', 'mnist_dls', 'digits_dls']
 
 # %% ../nbs/01_data.ipynb #d320d30f
-import gzip, math, os, shutil, tempfile, urllib.request
+import gzip, math, numbers, os, shutil, tempfile, urllib.request
 from pathlib import Path
 import numpy as np
 import torch
@@ -115,7 +115,8 @@ class DataLoader:
                  drop_last:bool=False): # Drop the last batch if it is short
         if len(x) != len(y): raise ValueError(f"x has {len(x)} items but y has {len(y)}: they must match")
         if len(x) == 0: raise ValueError("empty dataset: x and y have no items")
-        if bs < 1: raise ValueError(f"batch size must be at least 1, got bs={bs}")
+        if isinstance(bs, bool) or not isinstance(bs, numbers.Integral) or bs < 1:
+            raise ValueError(f"batch size must be at least 1 (a whole number of items), got bs={bs!r}")
         self.x, self.y, self.bs, self.shuffle, self.drop_last = x, y, bs, shuffle, drop_last
         self.rank, self.world_size = 0, 1
         self._check_batches()
@@ -194,6 +195,8 @@ def subset(x, # Inputs
            n:int|None, # How many items to keep; None keeps all
            seed:int=0): # The seed of the draw
     "A random subset of `n` items of `(x, y)` (all of them if `n` is None)."
+    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1):
+        raise ValueError(f"n must be a whole number of items >= 1 (or None for all), got {n!r}")
     if n is None or n >= len(x): return x, y
     idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
     return x[idx], y[idx]
@@ -203,7 +206,9 @@ def split(x, # Inputs
           valid_pct:float=0.2, # The fraction that goes to validation, in [0, 1)
           seed:int=0): # The seed of the shuffle
     "Shuffle `(x, y)` with `seed` and split it into `(x_train, y_train, x_valid, y_valid)`."
-    if not 0 < valid_pct < 1: raise ValueError(f"valid_pct must be in (0, 1), got {valid_pct}")
+    if not 0 < valid_pct < 1:
+        hint = f": {valid_pct} looks like a percentage, pass {valid_pct / 100:g}" if 1 <= valid_pct < 100 else ""
+        raise ValueError(f"valid_pct must be a fraction in (0, 1), got {valid_pct}{hint}")
     idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     n_valid = int(round(len(x) * valid_pct))
     return x[idx[n_valid:]], y[idx[n_valid:]], x[idx[:n_valid]], y[idx[:n_valid]]

@@ -373,3 +373,19 @@ def test_the_epoch_where_early_stopping_stops_is_printed():
     with contextlib.redirect_stdout(out):
         learn.fit(10, cbs=[Flat(), EarlyStoppingCB("score", patience=2), ProgressCB(bar=False)])
     assert len(learn.recorder.values) == 3 and len(out.getvalue().splitlines()) == 3
+
+def test_a_percentage_for_valid_pct_is_refused_with_the_fraction():
+    from coursecompanion.data import split
+    x, y = data()
+    with pytest.raises(ValueError, match="looks like a percentage, pass 0.2"): split(x, y, valid_pct=20)
+
+@pytest.mark.parametrize("n", [0, -5, 2.5])
+def test_a_subset_of_no_items_is_refused(n):
+    from coursecompanion.data import subset
+    x, y = data()
+    with pytest.raises(ValueError, match="n must be a whole number"): subset(x, y, n)
+
+@pytest.mark.parametrize("bs", [2.5, True])
+def test_a_batch_size_that_is_not_a_whole_number_is_refused(bs):
+    x, y = data()
+    with pytest.raises(ValueError, match="batch size must be at least 1"): DataLoader(x, y, bs=bs)
