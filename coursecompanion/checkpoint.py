@@ -47,18 +47,30 @@ def _loader_generator_states(dls) -> list:
     "The state of each loader's own `torch.Generator` (None where it has none)."
     return [g.get_state() if isinstance(g, torch.Generator) else None for g in _loader_generators(dls)]
 
+# %% ../nbs/02a_checkpoints.ipynb #8c680bbd
+def _stateful_callbacks(learn) -> list:
+    "`(key, callback)` for each callback with a state: its class name, then `Name_1`, `Name_2` for others alike."
+    seen, out = {}, []
+    for cb in learn.cbs:
+        if not hasattr(cb, "state_dict"): continue
+        name = type(cb).__name__
+        out.append((name if name not in seen else f"{name}_{seen[name]}", cb))
+        seen[name] = seen.get(name, 0) + 1
+    return out
+
 # %% ../nbs/02a_checkpoints.ipynb #2cc68098
 def save_checkpoint(learn:Learner, # The learner to save
                     path) -> Path: # The file to write (its folder is created)
     "Save everything needed to resume `learn` to `path`, atomically, with a checksum."
-    state = {"format": CHECKPOINT_FORMAT, "version": 2, "epoch": learn.epoch, "train_iter": learn.train_iter,
+    epoch = learn.epoch if learn.train_epochs else -1  # before any training, resuming starts at epoch 0
+    state = {"format": CHECKPOINT_FORMAT, "version": 2, "epoch": epoch, "train_iter": learn.train_iter,
              "train_epochs": learn.train_epochs, "model": unwrap_model(learn.model).state_dict(),
              "opt": learn.opt.state_dict() if learn.opt else None,
              "opt_type": type(learn.opt).__name__ if learn.opt else None,
              "stats": dict(getattr(learn.dls, "stats", {}) or {}), "rng": get_rng_state(),
              "loader_rng": _loader_generator_states(learn.dls),
              "grad_scaler": learn.grad_scaler.state_dict() if learn.grad_scaler is not None else None,
-             "callbacks": {type(cb).__name__: cb.state_dict() for cb in learn.cbs if hasattr(cb, "state_dict")}}
+             "callbacks": {k: cb.state_dict() for k, cb in _stateful_callbacks(learn)}}
     state["checksum"] = checkpoint_checksum(state)
     return atomic_save(state, path)  # makes the folder too
 
@@ -136,12 +148,12 @@ def load_checkpoint(learn:Learner, # The learner to restore
 # %% ../nbs/02a_checkpoints.ipynb #7b7110ec
 def _load_callbacks(learn, saved:dict):
     "Load each callback's saved state; on an error, put back every callback's attributes."
-    cbs = [cb for cb in learn.cbs if hasattr(cb, "load_state_dict") and type(cb).__name__ in saved]
-    backups = [dict(cb.__dict__) for cb in cbs]
+    cbs = [(k, cb) for k, cb in _stateful_callbacks(learn) if hasattr(cb, "load_state_dict") and k in saved]
+    backups = [dict(cb.__dict__) for _, cb in cbs]
     try:
-        for cb in cbs: cb.load_state_dict(saved[type(cb).__name__])
+        for k, cb in cbs: cb.load_state_dict(saved[k])
     except BaseException:
-        for cb, b in zip(cbs, backups):
+        for (_, cb), b in zip(cbs, backups):
             cb.__dict__.clear()
             cb.__dict__.update(b)
         raise

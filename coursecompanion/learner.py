@@ -306,6 +306,9 @@ def _check_fit_args(learn, n_epochs, lr, train, resume_from=None):
     if lr is not None: check_lr(lr)
     if train and learn.dls.train is not None and len(learn.dls.train) == 0:
         raise ValueError("the training loader yields no batches (is bs larger than the data, with drop_last?)")
+    if train and not any(p.requires_grad for p in learn.model.parameters()):
+        raise ValueError("no parameter of the model requires grad, so training cannot change it: unfreeze some "
+                         "(p.requires_grad_(True)), or evaluate with fit(train=False) or get_preds")
     if learn.opt is None: learn.create_opt()
     if resume_from is None: return None
     from coursecompanion.checkpoint import read_checkpoint  # checkpoint builds on this module: imported on use

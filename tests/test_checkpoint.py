@@ -66,3 +66,19 @@ def test_resuming_with_early_stopping_from_the_stopped_epoch_goes_on(tmp_path):
     learn = tiny_learner(init_seed=2)
     learn.fit(7, cbs=[Score([3, 2, 1, 5, 5, 0, 5]), EarlyStoppingCB("score", patience=2)], resume_from=tmp_path/"e4.pt")
     assert [v["epoch"] for v in learn.recorder.values] == [5, 6]
+
+def test_a_checkpoint_saved_before_any_fit_resumes_from_the_first_epoch(tmp_path):
+    from test_lr_finder import tiny_learner as fresh
+    straight = fresh().fit(3)
+    learn = fresh(); learn.save(tmp_path/"untrained.pt")
+    resumed = fresh(init_seed=9).fit(3, resume_from=tmp_path/"untrained.pt")
+    assert [v["epoch"] for v in resumed.recorder.values] == [0, 1, 2]
+    assert same(state(straight)["model"], state(resumed)["model"])
+
+def test_two_callbacks_of_one_class_keep_their_own_states(tmp_path):
+    a, b = EarlyStoppingCB("train_loss", patience=5), EarlyStoppingCB("valid_loss", patience=7)
+    learn = tiny_learner(); learn.add_cbs([a, b]); learn.fit(2)
+    learn.save(tmp_path/"two.pt")
+    a2, b2 = EarlyStoppingCB("train_loss", patience=5), EarlyStoppingCB("valid_loss", patience=7)
+    other = tiny_learner(init_seed=4); other.add_cbs([a2, b2]); other.load(tmp_path/"two.pt")
+    assert (a2.best, b2.best) == (a.best, b.best) and a.best != b.best

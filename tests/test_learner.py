@@ -389,3 +389,10 @@ def test_a_subset_of_no_items_is_refused(n):
 def test_a_batch_size_that_is_not_a_whole_number_is_refused(bs):
     x, y = data()
     with pytest.raises(ValueError, match="batch size must be at least 1"): DataLoader(x, y, bs=bs)
+
+def test_training_a_model_with_every_parameter_frozen_is_refused_before_any_change():
+    learn, x, y = regression_learner()
+    for p in learn.model.parameters(): p.requires_grad_(False)
+    with pytest.raises(ValueError, match="no parameter of the model requires grad"): learn.fit(1)
+    assert learn.opt is None and learn.recorder is None
+    learn.fit(1, train=False)  # evaluating is fine
