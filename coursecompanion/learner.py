@@ -51,10 +51,12 @@ def check_callback(cb): # A callback instance
 # %% ../nbs/02_learner.ipynb #9074ccb6
 def as_cbs(cbs, # A list or tuple of callbacks, or None
            name:str="cbs") -> list: # The argument's name, for the message
-    "`cbs` as a list of callbacks: None is none, and a single callback is refused with a hint."
+    "`cbs` as a list of checked callbacks: None is none, and a single callback is refused with a hint."
     if cbs is None: return []
-    if isinstance(cbs, (list, tuple)): return list(cbs)
-    raise TypeError(f"{name} must be a list of callbacks, got {type(cbs).__name__}: write {name}=[...]")
+    if not isinstance(cbs, (list, tuple)):
+        raise TypeError(f"{name} must be a list of callbacks, got {type(cbs).__name__}: write {name}=[...]")
+    for cb in cbs: check_callback(cb)
+    return list(cbs)
 
 # %% ../nbs/02_learner.ipynb #16aeb865
 def check_lr(lr, # The learning rate to check

@@ -350,6 +350,7 @@ def test_a_single_callback_for_cbs_is_refused_with_a_hint():
 def test_a_callback_class_instead_of_an_instance_is_refused():
     learn, x, y = regression_learner()
     with pytest.raises(TypeError, match=r"MetricsCB\(\)"): learn.fit(1, cbs=[MetricsCB])
+    assert learn.opt is None  # refused before anything changed
 
 @pytest.mark.parametrize("kw, msg", [(dict(model=lambda x: x), "model must be a torch.nn.Module"),
                                      (dict(dls=[1, 2]), "dls must have"), (dict(loss_func="mse"), "loss_func must be callable")])
