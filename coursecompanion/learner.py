@@ -62,16 +62,18 @@ def as_cbs(cbs, # A list or tuple of callbacks, or None
 def check_lr(lr, # The learning rate to check
              name:str="lr") -> float: # The argument's name, for the message
     "`lr` as a float, or a ValueError unless it is a finite number above 0."
+    if isinstance(lr, (bool, str, bytes)): raise ValueError(f"{name} must be a number, got {lr!r}")
     try: v = float(lr)
     except (TypeError, ValueError): raise ValueError(f"{name} must be a number, got {lr!r}") from None
     if not (math.isfinite(v) and v > 0):
         hint = ". An lr of 0 trains nothing: evaluate with fit(train=False) or get_preds." if v == 0 else ""
         raise ValueError(f"{name} must be a finite number above 0, got {lr!r}{hint}")
-    return lr
+    return v
 
 def set_lr(opt, # A torch optimiser
            lr:float): # The learning rate for every parameter group
-    "Set the learning rate of every parameter group of `opt` to `lr`."
+    "Set the learning rate of every parameter group of `opt` to `lr` (checked first)."
+    lr = check_lr(lr)
     for g in opt.param_groups: g["lr"] = lr
 
 # %% ../nbs/02_learner.ipynb #960c05f4
@@ -441,6 +443,7 @@ def after_loss(self:NonFiniteCB, learn):
 def weighted_mean(values, # One value per batch
                   weights) -> float: # The batch sizes
     "The mean of `values` weighted by `weights` (batch sizes, so a short last batch counts less)."
+    if not sum(weights): raise ValueError("weighted_mean of no items: the weights sum to 0")
     return sum(float(v) * w for v, w in zip(values, weights)) / sum(weights)
 
 # %% ../nbs/02_learner.ipynb #b3197966
@@ -509,6 +512,9 @@ def plot_lr(self:Recorder, ax=None): # A matplotlib axis; None makes a figure
 def accuracy(preds, # Scores, one row per item and one column per class
              targets): # Class indices
     "Fraction of rows whose highest-scoring class is the target."
+    if preds.ndim < 2 or preds.shape[:-1] != targets.shape:
+        raise ValueError(f"accuracy needs one row of class scores per target: got preds {tuple(preds.shape)}, "
+                         f"targets {tuple(targets.shape)}. For one score per item, threshold it first.")
     return (preds.argmax(dim=-1) == targets).float().mean()
 
 # %% ../nbs/02_learner.ipynb #7dbb870c
@@ -518,6 +524,10 @@ class MetricsCB(Callback):
     def __init__(self, *metrics, # Metric functions `f(preds, targets)`, logged under their names
                  train:bool=False, # Also average them over the training batches (as `train_<name>`)
                  **named_metrics): # More metric functions, logged under the given names
+        for f in (*metrics, *named_metrics.values()):
+            if not callable(f): raise TypeError(f"a metric must be a function f(preds, targets), got {f!r}")
+        unnamed = [f for f in metrics if not hasattr(f, "__name__")]
+        if unnamed: raise TypeError(f"{unnamed[0]!r} has no __name__: give it one, as MetricsCB(name=f)")
         self.metrics = {**{f.__name__: f for f in metrics}, **named_metrics}
         self.train = train
     def before_train(self, learn): self.vals, self.ns = {k: [] for k in self.metrics}, []
@@ -525,7 +535,8 @@ class MetricsCB(Callback):
     def after_batch(self, learn):
         if (learn.training and not self.train) or learn.preds is None: return
         with torch.no_grad():
-            for k, f in self.metrics.items(): self.vals[k].append(f(learn.preds, learn.yb).detach().float())
+            for k, f in self.metrics.items():  # a metric may return a tensor or a plain number
+                self.vals[k].append(torch.as_tensor(f(learn.preds, learn.yb)).detach().float())
         self.ns.append(len(learn.yb))
     def _log(self, learn, prefix):
         if not self.ns: return

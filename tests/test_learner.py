@@ -397,3 +397,30 @@ def test_training_a_model_with_every_parameter_frozen_is_refused_before_any_chan
     with pytest.raises(ValueError, match="no parameter of the model requires grad"): learn.fit(1)
     assert learn.opt is None and learn.recorder is None
     learn.fit(1, train=False)  # evaluating is fine
+
+@pytest.mark.parametrize("lr", [True, "0.1"])
+def test_a_learning_rate_that_is_not_a_number_is_refused(lr):
+    learn, x, y = regression_learner()
+    with pytest.raises(ValueError, match="lr must be a number"): Learner(nn.Linear(5, 1), learn.dls, lr=lr)
+
+def test_set_lr_refuses_a_negative_rate_and_leaves_the_optimiser_alone():
+    from coursecompanion.learner import set_lr
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="finite number above 0"): set_lr(opt, -0.1)
+    assert opt.param_groups[0]["lr"] == 0.1
+
+def test_accuracy_of_one_score_per_item_is_refused():
+    with pytest.raises(ValueError, match="one row of class scores per target"):
+        accuracy(torch.tensor([0.9, 0.1, 0.8]), torch.tensor([1, 0, 1]))
+
+def test_a_metric_returning_a_plain_number_is_averaged():
+    learn, x, y = regression_learner()
+    learn.fit(1, cbs=[MetricsCB(mae=lambda p, t: float((p - t).abs().mean()))])
+    assert 0 < learn.recorder.values[-1]["mae"] < 100
+
+def test_a_metric_that_is_not_a_function_is_refused():
+    with pytest.raises(TypeError, match="a metric must be a function"): MetricsCB("accuracy")
+
+def test_weighted_mean_of_nothing_is_a_value_error():
+    from coursecompanion.learner import weighted_mean
+    with pytest.raises(ValueError, match="no items"): weighted_mean([], [])
