@@ -72,8 +72,10 @@ def check_lr(lr, # The learning rate to check
 
 def set_lr(opt, # A torch optimiser
            lr:float): # The learning rate for every parameter group
-    "Set the learning rate of every parameter group of `opt` to `lr` (checked first)."
-    lr = check_lr(lr)
+    "Set every parameter group's learning rate to `lr`, a finite number >= 0 (0 starts a warm-up)."
+    try: ok = not isinstance(lr, (bool, str)) and math.isfinite(float(lr)) and float(lr) >= 0
+    except (TypeError, ValueError): ok = False
+    if not ok: raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
     for g in opt.param_groups: g["lr"] = lr
 
 # %% ../nbs/02_learner.ipynb #960c05f4

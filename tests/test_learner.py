@@ -406,7 +406,7 @@ def test_a_learning_rate_that_is_not_a_number_is_refused(lr):
 def test_set_lr_refuses_a_negative_rate_and_leaves_the_optimiser_alone():
     from coursecompanion.learner import set_lr
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    with pytest.raises(ValueError, match="finite number above 0"): set_lr(opt, -0.1)
+    with pytest.raises(ValueError, match="finite number >= 0"): set_lr(opt, -0.1)
     assert opt.param_groups[0]["lr"] == 0.1
 
 def test_accuracy_of_one_score_per_item_is_refused():
