@@ -49,7 +49,7 @@ def _loader_generator_states(dls) -> list:
 
 # %% ../nbs/02a_checkpoints.ipynb #8c680bbd
 def _stateful_callbacks(learn) -> list:
-    "`(key, callback)` for each callback with a state: its class name, then `Name_1`, `Name_2` for others alike."
+    "`(key, callback)` per callback with a state; the key is its class name, `Name_1` for a second one."
     seen, out = {}, []
     for cb in learn.cbs:
         if not hasattr(cb, "state_dict"): continue
