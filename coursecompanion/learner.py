@@ -114,8 +114,12 @@ _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
 
 @patch
 def add_cbs(self:Learner, cbs): # A list of callbacks
-    "Add callbacks (checked for misspelled events) and rebuild the event handlers."
+    "Add callbacks (checked for misspelled events and duplicates) and rebuild the event handlers."
     for cb in cbs: check_callback(cb)
+    ids = [id(cb) for cb in self.cbs]
+    dup = next((cb for i, cb in enumerate(cbs) if id(cb) in ids or id(cb) in map(id, cbs[:i])), None)
+    if dup is not None:
+        raise ValueError(f"this {type(dup).__name__} is already one of the learner's callbacks: it would run twice")
     self.cbs = sorted(self.cbs + list(cbs), key=lambda cb: cb.order)
     self._handlers = {e: [getattr(cb, e) for cb in self.cbs if hasattr(cb, e)] for e in EVENTS}
 
@@ -304,6 +308,14 @@ def _fit_loop(self:Learner, start:int, train:bool, valid:bool):
         raise
     self("after_fit")
 
+# %% ../nbs/02_learner.ipynb #9246a370
+def _check_opt_params(learn):
+    "Raise if the optimiser holds tensors that are not the model's (the model was replaced after a fit)."
+    own = {id(p) for p in learn.model.parameters()}
+    if any(id(p) not in own for g in learn.opt.param_groups for p in g["params"]):
+        raise ValueError("the optimiser holds parameters that are not the model's (was learn.model replaced?): "
+                         "set learn.opt = None to make a new optimiser for this model")
+
 # %% ../nbs/02_learner.ipynb #ff400639
 def _check_fit_args(learn, n_epochs, lr, train, resume_from=None):
     "Check `fit`'s arguments before anything changes; returns the checkpoint in `resume_from`, or None."
@@ -315,6 +327,7 @@ def _check_fit_args(learn, n_epochs, lr, train, resume_from=None):
     if train and not any(p.requires_grad for p in learn.model.parameters()):
         raise ValueError("no parameter of the model requires grad, so training cannot change it: unfreeze some "
                          "(p.requires_grad_(True)), or evaluate with fit(train=False) or get_preds")
+    if learn.opt is not None: _check_opt_params(learn)
     if learn.opt is None: learn.create_opt()
     if resume_from is None: return None
     from coursecompanion.checkpoint import read_checkpoint  # checkpoint builds on this module: imported on use

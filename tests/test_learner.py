@@ -424,3 +424,16 @@ def test_a_metric_that_is_not_a_function_is_refused():
 def test_weighted_mean_of_nothing_is_a_value_error():
     from coursecompanion.learner import weighted_mean
     with pytest.raises(ValueError, match="no items"): weighted_mean([], [])
+
+def test_a_model_replaced_after_a_fit_is_not_trained_by_the_old_optimiser():
+    learn, x, y = regression_learner(); learn.fit(1)
+    learn.model = nn.Linear(5, 1)
+    with pytest.raises(ValueError, match="not the model's"): learn.fit(1)
+    learn.opt = None; w = learn.model.weight.detach().clone(); learn.fit(1)
+    assert not torch.equal(w, learn.model.weight)
+
+def test_a_callback_given_again_to_fit_is_refused_and_stays_with_the_learner():
+    es = EarlyStoppingCB(patience=5)
+    learn, x, y = regression_learner(); learn.add_cbs([es])
+    with pytest.raises(ValueError, match="already one of the learner's callbacks"): learn.fit(1, cbs=[es])
+    assert es in learn.cbs
