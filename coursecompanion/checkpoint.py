@@ -99,8 +99,8 @@ def _read_checkpoint(path) -> dict:
     return state
 
 # %% ../nbs/02a_checkpoints.ipynb #6d396e8a
-def _check_fits(state, learn, path):
-    "Raise `CheckpointError` unless the saved weights and optimiser state fit `learn`."
+def _check_fits(state, learn, path, opt):
+    "Raise `CheckpointError` unless the saved weights fit `learn`'s model and the saved state fits `opt`."
     own = unwrap_model(learn.model).state_dict()
     missing, unexpected = sorted(set(own) - set(state["model"])), sorted(set(state["model"]) - set(own))
     wrong = [f"{k}: checkpoint {tuple(state['model'][k].shape)} vs model {tuple(v.shape)}"
@@ -108,7 +108,7 @@ def _check_fits(state, learn, path):
     if missing or unexpected or wrong:
         raise CheckpointError(f"{path} does not fit this model: "
                               f"missing {missing[:5]}, unexpected {unexpected[:5]}, shapes {wrong[:5]}")
-    if state["opt"] is not None and learn.opt is not None: _check_opt_fits(state, learn.opt, path)
+    if state["opt"] is not None: _check_opt_fits(state, opt, path)
 
 # %% ../nbs/02a_checkpoints.ipynb #fb0660b1
 def _check_opt_fits(state, opt, path):
@@ -132,8 +132,9 @@ def read_checkpoint(path, # A checkpoint file
     "Read and check the checkpoint at `path` (format, checksum, fit to `learn`), changing nothing."
     state = _read_checkpoint(path)
     if learn is not None:
-        if learn.opt is None: learn.create_opt()
-        _check_fits(state, learn, path)
+        # a learner that has not trained yet has no optimiser: check against the one it would make
+        opt = learn.opt if learn.opt is not None else learn.opt_func(learn.model.parameters(), lr=learn.lr)
+        _check_fits(state, learn, path, opt)
         own_stats = dict(getattr(learn.dls, "stats", {}) or {})
         if own_stats and state["stats"] and own_stats != state["stats"]:
             warnings.warn(f"{path} was trained on data normalised with {state['stats']}, "
@@ -162,6 +163,7 @@ def _load_callbacks(learn, saved:dict):
 def apply_checkpoint(learn:Learner, # The learner to restore
                      state:dict) -> int: # A checkpoint from `read_checkpoint(path, learn)`
     "Put a checked checkpoint into `learn`, all rolled back on error; returns the saved epoch."
+    if learn.opt is None: learn.create_opt()
     model, scaler = unwrap_model(learn.model), learn.grad_scaler
     backup = ({k: v.detach().clone() for k, v in model.state_dict().items()}, copy.deepcopy(learn.opt.state_dict()),
               None if scaler is None else copy.deepcopy(scaler.state_dict()))

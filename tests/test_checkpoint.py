@@ -82,3 +82,12 @@ def test_two_callbacks_of_one_class_keep_their_own_states(tmp_path):
     a2, b2 = EarlyStoppingCB("train_loss", patience=5), EarlyStoppingCB("valid_loss", patience=7)
     other = tiny_learner(init_seed=4); other.add_cbs([a2, b2]); other.load(tmp_path/"two.pt")
     assert (a2.best, b2.best) == (a.best, b.best) and a.best != b.best
+
+def test_reading_a_checkpoint_for_a_fresh_learner_changes_nothing(tmp_path):
+    from coursecompanion.checkpoint import read_checkpoint
+    save_checkpoint(tiny_learner().fit(1), tmp_path/"c.pt")
+    learn = tiny_learner(init_seed=3)
+    read_checkpoint(tmp_path/"c.pt", learn)
+    assert learn.opt is None
+    load_checkpoint(learn, tmp_path/"c.pt")
+    assert learn.opt is not None and len(learn.opt.state) > 0
