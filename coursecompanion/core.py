@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['VERDICTS', 'VERDICT_MIME', 'set_seed', 'get_rng_state', 'set_rng_state', 'default_device', 'to_device', 'to_cpu',
            'is_rank0', 'unwrap_model', 'atomic_save', 'setup_cpu', 'machine_info', 'cpu_features', 'machine_summary',
-           'code_hash', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 't_quantile',
-           'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
+           'code_hash', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 'mlp',
+           't_quantile', 'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
 
 # %% ../nbs/00_core.ipynb #6ed6d0a3
 import html, importlib, math, os, platform, random, tempfile, time
@@ -30,7 +30,7 @@ def set_seed(seed:int=42, # The seed for Python, NumPy and PyTorch (CPU and ever
 
 # %% ../nbs/00_core.ipynb #e1e68550
 def get_rng_state() -> dict:
-    "Python's, NumPy's and torch's (CPU and CUDA) random states, in types `torch.load(weights_only=True)` accepts."
+    "Python's, NumPy's and torch's random states, in types `torch.load(weights_only=True)` accepts."
     np_state = np.random.get_state()
     return {"torch": torch.get_rng_state(), "python": random.getstate(),
             "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
@@ -85,8 +85,7 @@ def unwrap_model(model:nn.Module) -> nn.Module:
 
 # %% ../nbs/00_core.ipynb #76cbba0e
 def atomic_save(obj, path) -> Path:
-    ("`torch.save(obj)` to `path` via a temporary file renamed over it: `path` holds the old file or "
-     "the new, never half.")
+    "`torch.save(obj)` to `path` through a temporary file, so `path` is never left half-written."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     for old in path.parent.glob(f".{path.name}.*.tmp"): old.unlink(missing_ok=True)  # one writer per path
@@ -128,8 +127,7 @@ def machine_info() -> dict:
 
 # %% ../nbs/00_core.ipynb #8d114781
 def _cpu_flags() -> set:
-    ("The CPU's feature flags as Linux lists them (x86 `flags`, ARM `Features`); on macOS the "
-     "`hw.optional` ones set to 1.")
+    "The CPU's feature flags as the OS lists them (x86 `flags`, ARM `Features`, macOS `hw.optional`)."
     flags = set()
     try:
         with open("/proc/cpuinfo") as f:
@@ -156,7 +154,7 @@ def _has(name, flag, flags):
 
 # %% ../nbs/00_core.ipynb #eb6c2401
 def cpu_features() -> dict:
-    "What this CPU offers a lesson: PyTorch's kernel level, the oneDNN cap, and whether bfloat16 math is native."
+    "What this CPU offers a lesson: PyTorch's kernel level, the oneDNN cap and native bfloat16."
     flags, arch = _cpu_flags(), platform.machine().lower()
     isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "ALL").upper()
     feats = {"arch": arch, "capability": torch.backends.cpu.get_cpu_capability(), "onednn_max_isa": isa}
@@ -211,8 +209,9 @@ def require(module:str, # The module to import, e.g. "sklearn.datasets"
                                   name=module) from e
 
 # %% ../nbs/00_core.ipynb #40e093f7
-def patch(f=None, *, as_prop:bool=False):
-    "Decorator: add `f` to the class annotated on its first parameter (`def m(self:Cls)`), as a property if `as_prop`."
+def patch(f=None, # A function whose first parameter is annotated with the class
+          *, as_prop:bool=False): # Add it as a property
+    "Decorator: add `f` to the class annotated on its first parameter, as a property if `as_prop`."
     if f is None: return lambda g: patch(g, as_prop=as_prop)
     first = f.__code__.co_varnames[0]
     cls = f.__annotations__.get(first)
@@ -222,14 +221,22 @@ def patch(f=None, *, as_prop:bool=False):
     return f
 
 # %% ../nbs/00_core.ipynb #7bf97670
-def subplots(nrows:int=1, ncols:int=1, figsize=None, imsize:float=3, **kwargs):
+def subplots(nrows:int=1, # Rows of axes
+             ncols:int=1, # Columns of axes
+             figsize=None, # The figure size; None: `imsize` per axis
+             imsize:float=3, # Inches per axis
+             **kwargs): # Passed on to matplotlib's `subplots`
     "A figure and a flat array of axes; `figsize` defaults to `imsize` inches per axis."
     import matplotlib.pyplot as plt
     if figsize is None: figsize = (ncols * imsize, nrows * imsize)
     fig, axs = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kwargs)
     return fig, axs.flatten()
 
-def show_image(im, ax=None, title:str|None=None, cmap:str="gray", **kwargs):
+def show_image(im, # An image tensor or array (HW, CHW or HWC)
+               ax=None, # A matplotlib axis; None makes a figure
+               title:str|None=None, # A title above the image
+               cmap:str="gray", # The colour map for one-channel images
+               **kwargs): # Passed on to `imshow`
     "Show a tensor or array image (HW, CHW or HWC) on `ax` without axes ticks."
     import matplotlib.pyplot as plt
     if isinstance(im, torch.Tensor):
@@ -242,7 +249,11 @@ def show_image(im, ax=None, title:str|None=None, cmap:str="gray", **kwargs):
     if title is not None: ax.set_title(title)
     return ax
 
-def show_images(ims, ncols:int=8, titles=None, imsize:float=1.5, suptitle:str|None=None):
+def show_images(ims, # A batch of images
+                ncols:int=8, # Images per row
+                titles=None, # One title per image, or None
+                imsize:float=1.5, # Inches per image
+                suptitle:str|None=None): # A title above the grid
     "Show a batch of images in a grid, with optional titles."
     ims = list(ims)
     nrows = -(-len(ims) // ncols)
@@ -265,7 +276,7 @@ def _fmt(v, digits:int) -> str:
 
 # %% ../nbs/00_core.ipynb #0481c725
 class Table:
-    "Rows of results shown as a table: HTML in a notebook and on the site, Markdown or aligned text elsewhere."
+    "Rows of results as a table: HTML in a notebook and on the site, Markdown or text elsewhere."
     def __init__(self, rows, # A list of dicts, or a dict of dicts keyed by row name
                  columns:list|None=None, # Column order (default: keys in order of first appearance)
                  digits:int=4, # Significant figures for floats
@@ -302,6 +313,18 @@ def __repr__(self:Table):
     w = [max(len(x) for x in col) for col in zip(head, *body)]
     fmt = lambda vs: "  ".join(v.ljust(n) for v, n in zip(vs, w)).rstrip()
     return "\n".join(([self.caption] if self.caption else []) + [fmt(head)] + [fmt(r) for r in body])
+
+# %% ../nbs/00_core.ipynb #522d4c27
+def mlp(sizes=(784, 256, 128, 10), # Layer widths, input first and output last
+        ps=None, # Dropout after each hidden layer (a list, one per hidden layer), or None for no Dropout layers
+        bn:bool=False): # BatchNorm after each hidden layer's ReLU
+    "Linear layers of widths `sizes`, with ReLU (then BatchNorm, Dropout if asked) between them."
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i == len(sizes) - 2: break  # the output layer: nothing after it
+        layers += [nn.ReLU()] + ([nn.BatchNorm1d(b)] if bn else []) + ([nn.Dropout(ps[i])] if ps is not None else [])
+    return nn.Sequential(*layers)
 
 # %% ../nbs/00_core.ipynb #34ac1e4c
 def _t_cdf(x:float, df:int) -> float:

