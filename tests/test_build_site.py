@@ -172,7 +172,7 @@ def test_claims_page_and_lesson_table():
     assert sorted(map(int, rows)) == sorted(claims.CLAIMS)
     r3 = rows["3"]
     assert "The course:</span> RMSprop accelerates" in r3 and "RMSprop&#x27;s step grows 1.5x after small gradients" in r3
-    assert 'href="optimizers.ipynb">05 · Optimisers</a>' in r3 and "⚠ <b>holds with a caveat</b>" in r3
+    assert 'href="optimizers.html">05 · Optimisers</a>' in r3 and "⚠ <b>holds with a caveat</b>" in r3
     assert "narrower claim that holds: 1cycle beats a constant LR (effect +2, 90% CI [+1, +3]" in r3
     assert "ratio 1.9 | 2.1 with <code>lr</code>" in r3
     assert claims.html.escape(LONG) in rows["4"] and "? <b>not settled here</b>" in rows["4"]  # whole, never cut

@@ -16,6 +16,10 @@ Usage: python tools/build_site.py [--executed _executed] [--out _docs]
    and tools/claims.py. Plots get alt text, static widgets a label, bare check cells are folded.
 3. Sphinx + myst-nb (no execution: the stored outputs are rendered) + sphinx-book-theme write the
    HTML, with MathJax 3 and the ipywidgets embedder vendored from the npm registry (no CDN).
+4. The HTML is finished for readers: the theme's icons as CSS masks instead of Font Awesome's 1.5 MB script, each
+   figure a link to its full-size image, code lines that wrap under their own indentation, and each module's source
+   as a highlighted page (`_source/<module>.html`), where the API entries' "source" links go (the repository only
+   when settings.ini says `site_source_links = repository`).
 """
 import argparse, ast, html, os, re, shutil, subprocess, sys, tarfile, tempfile, time, warnings
 from configparser import ConfigParser
@@ -405,8 +409,9 @@ class Converter:
         md = re.sub(r"^\s*---\s*\n", "", md)  # nbdev opens each block with a rule
         # A stable anchor for each entry (`#api-learner`), never `#id1` when a heading of the page has the same name.
         def label(m):
-            anchor = f"api-{make_id(m[2])}"
-            if anchor in self.labels: return m[0]  # the name shown again on the page: the first entry has the anchor
+            anchor, k = f"api-{make_id(m[2])}", 2
+            while anchor in self.labels:  # `Dropout` and `dropout` on one page: the second is `api-dropout-2`
+                anchor, k = f"api-{make_id(m[2])}-{k}", k + 1
             self.labels.add(anchor); return f"({anchor})=\n{m[0]}"
         md = re.sub(r"(?m)^(#{1,6}) (.+)$", label, md, count=1)
         return self.escape_dunders(self.fix_links(md))
@@ -554,19 +559,17 @@ def convert_all(proc:Path, src:Path, cfg:dict) -> list[str]:
     return ["index", "claims"] + [d for _, d in pages]
 
 # ---------------------------------------------------------------- the HTML, after Sphinx
-PAGE_BUDGET = 1_500_000  # bytes a page may load (HTML, CSS, JS, fonts, images); MathJax pages get MATH_BUDGET
-MATH_BUDGET = 3_500_000  # MathJax's full TeX bundle is about 2 MB; a page with math pays it once
-
 def icon_css(used:set[str], fontawesome_js:Path) -> str:
     """CSS masks for the Font Awesome icons the pages use (`fa-bars`, ...), cut from the theme's 1.5 MB bundle:
     each icon is its SVG path, drawn in the text colour."""
     import urllib.parse
     js, out = fontawesome_js.read_text(encoding="utf-8"), [
         "/* The theme's icons, without Font Awesome's 1.5 MB script (tools/build_site.py writes this file). */",
-        "i.fa-solid, i.fas { display: inline-block; width: 1.25em; height: 1em; vertical-align: -0.125em; "
+        ":is(i, span).fa-solid, :is(i, span).fas { display: inline-block; width: 1.25em; height: 1em; vertical-align: -0.125em; "
         "background-color: currentColor; -webkit-mask: var(--cc-icon) center / contain no-repeat; "
-        "mask: var(--cc-icon) center / contain no-repeat; }",
-        "i.fa-lg { font-size: 1.25em; vertical-align: -0.2em; }"]
+        "mask: var(--cc-icon) center / contain no-repeat; font-family: inherit; }",
+        ":is(i, span):is(.fa-solid, .fas)::before { content: none; }  /* no glyph, so no icon font is downloaded */",
+        ":is(i, span).fa-lg { font-size: 1.25em; vertical-align: -0.2em; }"]
     for name in sorted(used):
         pat = r'(?<![\w-])"?' + re.escape(name) + r'"?:\[(\d+),(\d+),\[[^\]]*\],"[0-9a-f]+","([^"]*)"\]'
         found = list(re.finditer(pat, js))
@@ -621,9 +624,7 @@ def postprocess(out:Path, cfg:dict):
     link to its full-size image, code lines that wrap under their own indentation, the modules' source pages."""
     pages = sorted(out.glob("*.html"))
     texts = {p: p.read_text(encoding="utf-8") for p in pages}
-    used = {m for t in texts.values() for m in re.findall(r'<i class="fa[^"]*\bfa-([a-z][\w-]*)', t)
-            if m not in {"solid", "lg", "fw"}}
-    used |= {m for t in texts.values() for m in re.findall(r'\bfa-([a-z][\w-]*)', " ".join(re.findall(r'<i class="([^"]*)"', t)))}
+    used = {m for t in texts.values() for m in re.findall(r'\bfa-([a-z][\w-]*)', " ".join(re.findall(r'<(?:i|span) class="([^"]*)"', t)))}
     used -= {"solid", "lg", "fw", "regular", "brands"}
     fa = out/"_static"/"scripts"/"fontawesome.js"
     if fa.exists():

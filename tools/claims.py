@@ -136,7 +136,8 @@ def claims_table(lessons:list[dict]) -> str:
             if l is None: where = f"lesson {nums[0]:02d}"
             else:
                 k = lesson_number(l["stem"])
-                where = f'<a class="reference internal" href="{_esc(l["href"])}">{k:02d} · {_esc(l["title"])}</a>'
+                href = re.sub(r"\.ipynb$", ".html", l["href"])  # raw HTML: Sphinx does not resolve it
+                where = f'<a class="reference internal" href="{_esc(href)}">{k:02d} · {_esc(l["title"])}</a>'
             rows.append(f'<tr id="claim-{n}"><td data-label="#">{n}</td>'
                         f'<td data-label="claim"><p class="cc-course"><span class="cc-label">The course:</span> {_code_spans(claim)}</p>'
                         f'<p class="cc-tested-as"><span class="cc-label">Tested in {where}:</span> {tested}</p></td>'
