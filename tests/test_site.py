@@ -131,7 +131,11 @@ LAYOUT = r"""() => {
     if (el.scrollWidth > el.clientWidth + 1 || r.right > right) overflow.push(label(el) + ` ${Math.round(el.scrollWidth)} px in ${Math.round(el.clientWidth)}`);
   }
   const badAlt = [...main.querySelectorAll('div.cell_output img')].map(i => i.alt || '')
-    .filter(a => !a.trim() || /\.(png|jpe?g|svg)$/i.test(a) || /^[0-9a-f]{16,}/.test(a));
+    .filter(a => !a.trim() || /\.(png|jpe?g|svg)$/i.test(a) || /^[0-9a-f]{16,}/.test(a) || /\\n|[{}]/.test(a));
+  // every figure opens at full size: a link to its own image file
+  const unlinked = [...main.querySelectorAll('div.cell_output img')].filter(i => !i.closest('.widget-subarea'))
+    .filter(i => { const a = i.closest('a.cc-figure'); return !a || a.getAttribute('href') !== i.getAttribute('src'); })
+    .map(i => i.getAttribute('src'));
   const api = [...main.querySelectorAll('div.cc-api')].map(d => ({
     name: (d.closest('section') && d.closest('section').querySelector('h1,h2,h3,h4,h5')) ? d.closest('section').querySelector('h1,h2,h3,h4,h5').textContent.replace(/#$/, '').trim() : '?',
     cls: d.classList.contains('cc-api-class'), table: !!d.querySelector('table'),
@@ -140,7 +144,7 @@ LAYOUT = r"""() => {
   const box = document.querySelector('main div.cc-verdict-box');
   const h2 = document.querySelector('main article section section > h2, main article section > h2');
   const boxFirst = !box || !h2 || (box.compareDocumentPosition(h2) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
-  return {overflow, badAlt, api, hasBox: !!box, boxFirst, width: main.getBoundingClientRect().width};
+  return {overflow, badAlt, unlinked, api, hasBox: !!box, boxFirst, width: main.getBoundingClientRect().width};
 }"""
 # Runs in the page: outputs that show a Python repr instead of a result (a dict, a dataclass or named tuple, a float
 # at full precision, an object address).
@@ -182,6 +186,7 @@ def layout_problems(layout:dict) -> list[str]:
     "What the LAYOUT script found wrong, as sentences."
     out = [f"cut off or scrolling sideways at 1280 px: {o}" for o in layout["overflow"][:8]]
     out += [f"a figure without alt text naming it: {a!r}" for a in layout["badAlt"][:5]]
+    out += [f"a figure that does not open at full size: {s}" for s in layout["unlinked"][:5]]
     for e in layout["api"]:
         if e["cls"] and not e["table"]: out.append(f"API entry {e['name']}: a class without a parameter table")
         if e["doc"].strip() in BUILTIN_DOCS: out.append(f"API entry {e['name']}: Python's builtin docstring {e['doc']!r}")
@@ -483,3 +488,24 @@ def test_no_raw_reprs(visit, name):
     "Results are tables or formatted values: no dict, dataclass or named-tuple repr, no float at full precision."
     found = visit.open(name).evaluate(RAW_REPRS)
     assert len(found) <= KNOWN_RAW_REPRS.get(name, 0), f"{name}: raw reprs in outputs: {found[:8]}"
+
+CONTRAST = r"""() => {
+  // Each verdict's colour, drawn as the site draws it inside a verdict box, against the box's background.
+  const lum = (c) => { const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const box = document.createElement('div'); box.className = 'cc-verdict-box';
+  box.innerHTML = '<table class="cc-table"><tbody><tr>' + ['holds', 'holds-with-a-caveat', 'does-not-hold-here', 'not-settled-here']
+    .map(v => `<td class="cc-verdict-${v}"><b>${v}</b></td>`).join('') + '</tr></tbody></table>';
+  document.querySelector('main article').prepend(box);
+  const bg = getComputedStyle(box).backgroundColor;
+  return [...box.querySelectorAll('b')].map(b => { const [l1, l2] = [lum(getComputedStyle(b).color), lum(bg)].sort((x, y) => y - x);
+    return [b.textContent, Math.round((l1 + 0.05) / (l2 + 0.05) * 100) / 100]; });
+}"""
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_verdict_colours_have_contrast(visit, mode):
+    "Every verdict's colour reads against the verdict box at 4.5:1 or more (WCAG AA), in light and dark mode."
+    page = visit.open("index.html")
+    page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+    ratios = page.evaluate(CONTRAST)
+    assert len(ratios) == 4 and all(r >= 4.5 for _, r in ratios), ratios
