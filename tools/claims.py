@@ -140,7 +140,7 @@ def claims_table(lessons:list[dict]) -> str:
                 where = f'<a class="reference internal" href="{_esc(href)}">{k:02d} · {_esc(l["title"])}</a>'
             rows.append(f'<tr id="claim-{n}"><td data-label="#">{n}</td>'
                         f'<td data-label="claim"><p class="cc-course"><span class="cc-label">The course:</span> {_code_spans(claim)}</p>'
-                        f'<p class="cc-tested-as"><span class="cc-label">Tested in {where}:</span> {tested}</p></td>'
+                        f'<p class="cc-tested-as"><span class="cc-label">Tested in {where}{":" if tested else ""}</span> {tested}</p></td>'
                         f'<td data-label="verdict">{verdict}</td><td data-label="effect, interval, n">{figures}</td></tr>')
     return ('<table class="cc-table cc-claims"><thead><tr><th>#</th><th>claim</th><th>verdict</th>'
             '<th>effect, interval, n</th></tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table>")
