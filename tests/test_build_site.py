@@ -132,7 +132,7 @@ def test_api_docs_like_show_doc():
     md = bs.APIDoc(Thing, name="Thing")._repr_markdown_()
     sig = md.split("```python\n")[1].split("\n```")[0]
     assert sig.startswith("class Thing(rows, columns:list | None=None, *, digits:int=4, fn=print,")
-    assert max(map(len, sig.splitlines())) <= bs.SIG_WIDTH and "\n            caption" in sig  # wrapped, aligned
+    assert max(map(len, sig.splitlines())) <= bs.SIG_WIDTH and "\n    caption" in sig  # wrapped, indented by 4
     assert "NoneType" not in md and "self" not in sig and "cc-api-class" in md
     assert "| `rows` |  |  | Rows to show |" in md and "| `columns` | `list \\| None` | `None` | Column order |" in md
     assert "{.cc-docstring}\nA thing with a long signature." in md

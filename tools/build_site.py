@@ -132,12 +132,13 @@ def fmt_params(sig) -> list[str]:
     return out
 
 def wrap_signature(name:str, params:list[str], ret:str="", width:int=SIG_WIDTH) -> str:
-    "`name(a, b, ...)` filled to `width` characters; continuation lines start under the first parameter."
+    """`name(a, b, ...)` filled to `width` characters; continuation lines indented by 4 (not aligned under the first
+    parameter: on a phone an alignment 20 characters deep leaves no room for the parameters)."""
     tail = ")" + (f" -> {ret}" if ret else "")
     one = f"{name}(" + ", ".join(params) + tail
     if len(one) <= width or not params: return one
     short = len(name) < 28
-    indent = " " * (len(name) + 1 if short else 4)
+    indent = " " * 4
     lines, cur = ([], f"{name}(") if short else ([f"{name}("], indent)
     for i, prm in enumerate(params):
         piece = prm + (", " if i + 1 < len(params) else tail)
