@@ -64,7 +64,8 @@ def test_conversion():
     assert "[gone](99_gone.ipynb)" in md.source  # not a notebook of the site: left for Sphinx to report
     assert code.source == "print(1)" and code.metadata.tags == ["remove-input", "remove-output"]
     assert api.cell_type == "markdown" and not api.source.startswith("---")
-    assert "### Foo.\\_\\_call\\_\\_" in api.source and '<a class="cc-source" href="https://gh/x.py#L1">source</a>' in api.source
+    assert "(api-foo-call)=\n### Foo.\\_\\_call\\_\\_" in api.source  # a stable anchor, never `#id1`
+    assert '<a class="cc-source" href="_source/x.html#L-1">source</a>' in api.source  # the site's copy, not a dead repo
     assert list(widget.outputs[0].data) == ["text/plain"]  # no state stored: its text, not an empty box
 
 def test_directives():
@@ -131,7 +132,7 @@ def test_api_docs_like_show_doc():
     md = bs.APIDoc(Thing, name="Thing")._repr_markdown_()
     sig = md.split("```python\n")[1].split("\n```")[0]
     assert sig.startswith("class Thing(rows, columns:list | None=None, *, digits:int=4, fn=print,")
-    assert max(map(len, sig.splitlines())) <= bs.SIG_WIDTH and "\n            caption" in sig  # wrapped, aligned
+    assert max(map(len, sig.splitlines())) <= bs.SIG_WIDTH and "\n    caption" in sig  # wrapped, indented by 4
     assert "NoneType" not in md and "self" not in sig and "cc-api-class" in md
     assert "| `rows` |  |  | Rows to show |" in md and "| `columns` | `list \\| None` | `None` | Column order |" in md
     assert "{.cc-docstring}\nA thing with a long signature." in md
@@ -144,26 +145,46 @@ def test_api_docs_like_show_doc():
     err = bs.APIDoc(type("Oops", (ValueError,), {"__doc__": "Bad input."}), name="Oops")._repr_markdown_()
     assert "class Oops(*args)" in err and "| `*args` |" in err
 
+def decision(claim, verdict, summary, **kw):
+    return {"claim": claim, "verdict": verdict, "effect": 1.0, "lo": 0.5, "hi": 1.5, "n": 5, "threshold": 0.2,
+            "unit": "points", "per": "seed", "level": 0.9, "n_to_settle": None, "summary": summary,
+            "narrower": None, "parts": [], **kw}
+
+LONG = ("effect +0.31 accuracy points, 90% CI [-0.12, +0.74], n = 5 seeds, threshold +0.5; about 23 seeds would settle it. "
+        "Better than random search beyond both budgets, which is the deciding clause and must never be cut") * 2
+
 def test_claims_page_and_lesson_table():
-    "The claims page: every claim, its lesson linked with its verdict, or 'lesson not written yet'."
+    "The claims page: the course's wording and the claim as tested, the verdict, its figures whole; all four verdicts."
     claims = load_tool("claims")
+    narrow = decision("1cycle beats a constant LR", "holds", "effect +2, 90% CI [+1, +3], n = 5 seeds, threshold +0.5")
     box = {"lesson": "05_optimizers", "machine": "m", "claims": [
-        {"number": 3, "claim": "c", "verdict": "holds with a caveat", "evidence": "ratio 1.9 | 2.1"},
-        {"number": 0, "claim": "own", "verdict": "holds", "evidence": "x"}]}
+        {"number": 3, "claim": "c", "verdict": "holds with a caveat", "evidence": "ratio 1.9 | 2.1 with `lr`",
+         "decision": decision("RMSprop's step grows 1.5x after small gradients", "holds with a caveat", "s3", narrower=narrow)},
+        {"number": 4, "claim": "c4", "verdict": "not settled here", "evidence": "e4",
+         "decision": decision("the LR finder's pick trains within 1 point of the best", "not settled here", LONG)},
+        {"number": 5, "claim": "c5", "verdict": "does not hold here", "evidence": "e5",
+         "decision": decision("flatter minima", "does not hold here", "s5")},
+        {"number": 0, "claim": "own", "verdict": "holds", "evidence": "x", "decision": decision("own", "holds", "s0")}]}
     lessons = [{"stem": "05_optimizers", "title": "Optimisers", "summary": "s", "href": "optimizers.ipynb", "box": box},
                {"stem": "06_lr_finder", "title": "The LR finder", "summary": "t", "href": "lr_finder.ipynb", "box": None}]
     page = claims.claims_page(lessons)
-    rows = {int(l.split("|")[1]): l for l in page.splitlines() if re.match(r"\| \d+ \|", l) and "](" not in l.split("|")[2]}
-    assert sorted(rows) == sorted(claims.CLAIMS)
-    assert "[Optimisers](optimizers.ipynb) | ⚠ holds with a caveat | ratio 1.9 \\| 2.1 |" in rows[3]
-    assert "[The LR finder](lr_finder.ipynb) | … not measured yet" in rows[4]
-    assert "lesson 04 | lesson not written yet" in rows[2]
+    rows = dict(re.findall(r'<tr id="claim-(\d+)">(.*?)</tr>', page))
+    assert sorted(map(int, rows)) == sorted(claims.CLAIMS)
+    r3 = rows["3"]
+    assert "The course:</span> RMSprop accelerates" in r3 and "RMSprop&#x27;s step grows 1.5x after small gradients" in r3
+    assert 'href="optimizers.html">05 · Optimisers</a>' in r3 and "⚠ <b>holds with a caveat</b>" in r3
+    assert "narrower claim that holds: 1cycle beats a constant LR (effect +2, 90% CI [+1, +3]" in r3
+    assert "ratio 1.9 | 2.1 with <code>lr</code>" in r3
+    assert claims.html.escape(LONG) in rows["4"] and "? <b>not settled here</b>" in rows["4"]  # whole, never cut
+    assert "✗ <b>does not hold here</b>" in rows["5"]
+    assert "not measured in this build" in rows["6"]  # a lesson without a box in this build: its link, no verdict
+    for v in ["holds", "does not hold here", "not settled here", "holds with a caveat", "threshold", "interval", "paired"]:
+        assert v in claims.INTRO
+    assert "not written" not in page and not hasattr(claims, "shorten")
     table = claims.lessons_table(lessons)
-    assert "| 05 | [Optimisers](optimizers.ipynb) | s | ⚠ claim 3: holds with a caveat; ✓ own check: holds |" in table
-    assert "CLAIMS.md" not in page
+    assert "| 05 | [Optimisers](optimizers.ipynb) | s | ⚠ claim 3: holds with a caveat; ? claim 4: not settled here;" in table
     bs = load_tool("build_site")
-    assert bs.claims_links("notes (claim 4 in CLAIMS.md) say") == "notes ([claim 4](claims.md)) say"
-    assert "CLAIMS.md" not in bs.claims_links("see ../shared/CLAIMS.md or [the list](CLAIMS.md)")
+    assert not hasattr(bs, "claims_links")
     tree = bs.toctree([("05_optimizers", "optimizers")], {"optimizers": "Optimisers"}, first=["claims"])
     assert ":caption: The course" in tree and "05 · Optimisers <optimizers>" in tree
 
@@ -184,3 +205,65 @@ def test_verdict_box_moves_up_and_figures_get_alt():
     assert nb.cells[3].metadata["mystnb"]["image"]["alt"] == "Plot: Loss against LR"
     assert bs.VERDICT_MIME not in nb.cells[4].outputs[0].data
     assert "hide-input" in nb.cells[5].metadata.tags  # a bare check, folded
+
+def test_verdict_box_is_the_cores_with_text_marks():
+    "The site draws every box with coursecompanion.core.verdict_html (one renderer), text marks, the final verdicts."
+    bs = load_tool("build_site")
+    from coursecompanion.core import verdict_html
+    d = decision("tested `x`", "not settled here", "effect +0.1, 90% CI [-1, +1.2], n = 3 seeds, threshold +0.5")
+    final = {"lesson": "08_t", "machine": "m", "claims": [{"number": 6, "claim": "c", "verdict": "not settled here",
+                                                           "evidence": "gap `0.3`", "decision": d}]}
+    early = {**final, "claims": [{"number": 6, "claim": "c", "verdict": None, "evidence": None, "decision": None}]}
+    out = bs.verdict_box_html(final)
+    assert out == verdict_html(final, marks={**bs.MARKS, None: "…"}).replace("`x`", "<code>x</code>").replace("`0.3`", "<code>0.3</code>")
+    assert 'data-label="claim as tested"' in out and "? <b>not settled here</b>" in out and "❔" not in out
+    nb = new_notebook(cells=[new_code_cell("box.show()", outputs=[nbformat.v4.new_output("display_data", data={
+        "text/html": "<div class='cc-verdict-box'>stale</div>", "text/plain": "v", bs.VERDICT_MIME: early})]),
+        new_markdown_cell("## Experiment"), new_code_cell("box.check()", outputs=[nbformat.v4.new_output(
+            "execute_result", data={"text/html": "x", "text/plain": "v", bs.VERDICT_MIME: final})])])
+    bs.Converter({}).convert(nb, "08_t")
+    boxes = [o.data["text/html"] for c in nb.cells for o in c.get("outputs", []) if "cc-verdict-box" in o.data.get("text/html", "")]
+    assert len(boxes) == 2 and all("measured below" not in b and "not settled here" in b for b in boxes)
+
+def test_api_docs_fixes():
+    "A decorator's comment is no parameter's description; a class has no `-> None`; source links stay on the site."
+    bs = load_tool("build_site")
+    from dataclasses import dataclass
+    def patch(f): return f
+    @patch  # also a method: thing.run(...)
+    def run(thing, n:int, div_final:float=1e5): pass
+    @dataclass
+    class Result:
+        "What a run found."
+        lr:float # The chosen LR
+    md = bs.APIDoc(run, name="run")._repr_markdown_()
+    assert "also a method" not in md, md
+    r = bs.APIDoc(Result, name="Result")._repr_markdown_()
+    assert "class Result(lr:float)" in r and "-> None" not in r and "The chosen LR" in r
+    assert bs.source_href("https://github.com/o/r/blob/main/coursecompanion/learner.py#L79", {}) == "_source/learner.html#L-79"
+    url = "https://github.com/o/r/blob/main/coursecompanion/learner.py#L79"
+    assert bs.source_href(url, {"site_source_links": "repository"}) == url
+
+def test_figure_alt_never_a_template():
+    bs = load_tool("build_site")
+    assert bs.figure_alt("ax.set_title(f'image {i}:\\nclass {c}')", "Heat maps", "Heatmaps") == "Plot: Heat maps (Heatmaps)"
+    assert bs.figure_alt("ax.set_title('Loss\\nby LR')", None, "Lr") == "Plot from Lr"
+    assert bs.figure_alt("ax.set_title(f'Loss against LR')", None, "Lr") == "Plot: Loss against LR"
+
+def test_wrapped_code_keeps_its_indentation():
+    "Each code line is a span with its indentation; a highlight span that crosses lines is closed and reopened."
+    bs = load_tool("build_site")
+    out = bs.hanging_lines('<span class="k">def</span> f():\n    <span class="s">"""a\nb"""</span>\n')
+    lines = re.findall(r'<span class="cc-line"( style="--i:(\d+)")?>(.*?)\n</span>', out, re.S)
+    assert [l[1] for l in lines] == ["", "4", ""]
+    assert lines[1][2] == '    <span class="s">"""a</span>' and lines[2][2] == '<span class="s">b"""</span>'
+    assert re.sub(r"<[^>]+>", "", out) == 'def f():\n    """a\nb"""\n'  # the text (and so copying) unchanged
+
+def test_static_widget_note_comes_first():
+    bs = load_tool("build_site")
+    nb = new_notebook(cells=[new_code_cell("w", outputs=[nbformat.v4.new_output("display_data", data={
+        bs.WIDGET_VIEW: {"model_id": "m1"}, "text/plain": "IntSlider(3)"})])])
+    nb.metadata["widgets"] = {bs.WIDGET_STATE: {"state": {"m1": {}}}}
+    bs.Converter({}).convert(nb, "06_x")
+    note, cell = nb.cells[1:]
+    assert "Static on this site" in note.source and "disabled" in note.source and "cc-static" in cell.metadata.tags

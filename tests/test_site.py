@@ -2,7 +2,13 @@
 served on 127.0.0.1, as a learner would.
 
 Build the site first (tools/test.sh and tools/site.sh do): without `_docs/` these tests are
-skipped, or fail when CC_REQUIRE_SITE=1. Screenshots land in `_docs/_screenshots/`.
+skipped, or fail when CC_REQUIRE_SITE=1. Screenshots land in `_docs/_screenshots/`, with
+`api-parameters.txt` (the API entries whose parameters lack descriptions).
+
+Each page is read at 1280 px (loads cleanly, images, math, widgets, links, layout, figures that open
+full size) and at a phone's 390 px (no sideways scroll, verdict boxes and the claims table as cards
+with no column narrower than a word); the menu and contents buttons open on a phone; no output shows
+a raw Python repr; every page stays under a weight budget (PAGE_BUDGET, MATH_BUDGET).
 """
 import json, os, re, socket, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
 from functools import cache
@@ -131,7 +137,11 @@ LAYOUT = r"""() => {
     if (el.scrollWidth > el.clientWidth + 1 || r.right > right) overflow.push(label(el) + ` ${Math.round(el.scrollWidth)} px in ${Math.round(el.clientWidth)}`);
   }
   const badAlt = [...main.querySelectorAll('div.cell_output img')].map(i => i.alt || '')
-    .filter(a => !a.trim() || /\.(png|jpe?g|svg)$/i.test(a) || /^[0-9a-f]{16,}/.test(a));
+    .filter(a => !a.trim() || /\.(png|jpe?g|svg)$/i.test(a) || /^[0-9a-f]{16,}/.test(a) || /\\n|[{}]/.test(a));
+  // every figure opens at full size: a link to its own image file
+  const unlinked = [...main.querySelectorAll('div.cell_output img')].filter(i => !i.closest('.widget-subarea'))
+    .filter(i => { const a = i.closest('a.cc-figure'); return !a || a.getAttribute('href') !== i.getAttribute('src'); })
+    .map(i => i.getAttribute('src'));
   const api = [...main.querySelectorAll('div.cc-api')].map(d => ({
     name: (d.closest('section') && d.closest('section').querySelector('h1,h2,h3,h4,h5')) ? d.closest('section').querySelector('h1,h2,h3,h4,h5').textContent.replace(/#$/, '').trim() : '?',
     cls: d.classList.contains('cc-api-class'), table: !!d.querySelector('table'),
@@ -140,8 +150,41 @@ LAYOUT = r"""() => {
   const box = document.querySelector('main div.cc-verdict-box');
   const h2 = document.querySelector('main article section section > h2, main article section > h2');
   const boxFirst = !box || !h2 || (box.compareDocumentPosition(h2) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
-  return {overflow, badAlt, api, hasBox: !!box, boxFirst, width: main.getBoundingClientRect().width};
+  return {overflow, badAlt, unlinked, api, hasBox: !!box, boxFirst, width: main.getBoundingClientRect().width};
 }"""
+# Runs in the page: outputs that show a Python repr instead of a result (a dict, a dataclass or named tuple, a float
+# at full precision, an object address).
+RAW_REPRS = r"""() => {
+  const pats = [/\{'[\w ]+': /, /\b[A-Z]\w*\((?:[a-z_]\w*)=[^)]/, /\b\d\.\d{9,}/, /<[\w.]+ object at 0x/];
+  return [...document.querySelectorAll('main div.cell_output')].map(o => o.innerText)
+    .map(t => { const p = pats.find(p => p.test(t)); return p ? t.slice(Math.max(0, t.search(p) - 10), t.search(p) + 60) : null; })
+    .filter(Boolean);  // one entry per output that shows a repr
+}"""
+
+# Runs in the page at a phone's width: what sticks out sideways, and verdict-box or claims cells narrower than
+# their longest word (the box printed "cla im" when a column was squeezed).
+PHONE = r"""() => {
+  const W = document.documentElement.clientWidth;
+  const sticking = [...document.querySelectorAll('main article *')].filter(e => {
+    if (e.closest('.pst-scrollable-table-container, div.output, .highlight, dialog, mjx-container')) return false;
+    const r = e.getBoundingClientRect(); return r.width > 0 && r.right > W + 1;
+  }).slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' px');
+  const ctx = document.createElement('canvas').getContext('2d');
+  const squeezed = [];
+  for (const td of document.querySelectorAll('main div.cc-verdict-box td, main table.cc-claims td')) {
+    const cs = getComputedStyle(td); ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    if (!td.offsetWidth) continue;  // an empty cell, not shown
+    const words = td.innerText.split(/\s+/).filter(w => w.length <= 24);
+    const longest = Math.max(0, ...words.map(w => ctx.measureText(w).width));
+    const inner = td.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    if (longest > inner + 1) squeezed.push(`${td.dataset.label}: ${Math.round(inner)} px for a ${Math.round(longest)} px word`);
+  }
+  const box = document.querySelector('main div.cc-verdict-box');
+  return {scrollWidth: document.documentElement.scrollWidth, width: W, sticking, squeezed,
+          boxHeight: box ? Math.round(box.getBoundingClientRect().height) : 0,
+          boxRows: box ? box.querySelectorAll('tbody tr').length : 0};
+}"""
+
 BUILTIN_DOCS = ("Call self as a function.", "Return repr(self).", "Implement iter(self).", "Return str(self).",
                 "Initialize self.  See help(type(self)) for accurate signature.", "Return hash(self).")
 
@@ -149,6 +192,7 @@ def layout_problems(layout:dict) -> list[str]:
     "What the LAYOUT script found wrong, as sentences."
     out = [f"cut off or scrolling sideways at 1280 px: {o}" for o in layout["overflow"][:8]]
     out += [f"a figure without alt text naming it: {a!r}" for a in layout["badAlt"][:5]]
+    out += [f"a figure that does not open at full size: {s}" for s in layout["unlinked"][:5]]
     for e in layout["api"]:
         if e["cls"] and not e["table"]: out.append(f"API entry {e['name']}: a class without a parameter table")
         if e["doc"].strip() in BUILTIN_DOCS: out.append(f"API entry {e['name']}: Python's builtin docstring {e['doc']!r}")
@@ -202,7 +246,6 @@ def test_page(visit, server, name):
     if "show_doc(" in main_text: problems.append("raw show_doc( call shown")
     problems += [f"broken link: {b}" for b in broken_links(page, server)]
     problems += layout_problems(layout)
-    if "CLAIMS.md" in main_text: problems.append("mentions CLAIMS.md, a file outside the project")
     assert not problems, f"{name}:\n  " + "\n  ".join(problems)
 
 def test_some_page_has_math(visit):
@@ -246,22 +289,30 @@ def test_front_page_for_learners(visit):
     assert not (SITE/"genindex.html").exists(), "no empty Index page"
 
 def test_claims_page(visit):
-    "Every claim of the course notes, with its lesson (linked), verdict and key figure; every lesson is linked."
+    """Every claim of the course notes: the course's wording and the claim as the lesson tested it, its lesson (linked),
+    the verdict and, for a recorded verdict, the effect with its interval and n, whole; every lesson is linked."""
     sys.path.insert(0, str(ROOT/"tools"))
     import claims
     page = visit.open("claims.html")
-    rows = page.eval_on_selector_all("section#claims-and-verdicts > div table tbody tr, section#claims-and-verdicts > div.pst-scrollable-table-container table tbody tr",
-                                     "trs => trs.map(tr => [...tr.cells].map(c => c.innerText.trim()))")
-    numbers = sorted({int(r[0]) for r in rows if r and r[0].isdigit()})
-    assert numbers == sorted(claims.CLAIMS), numbers
+    rows = page.eval_on_selector_all("table.cc-claims tbody tr", """trs => trs.map(tr => ({id: tr.id,
+        course: (tr.querySelector('.cc-course') || {}).innerText || '', tested: (tr.querySelector('.cc-tested-as') || {}).innerText || '',
+        verdict: tr.cells[2].innerText.trim(), figures: tr.cells[3].innerText.trim()}))""")
+    assert sorted({int(r["id"].split("-")[1]) for r in rows}) == sorted(claims.CLAIMS), [r["id"] for r in rows]
     links = set(page.eval_on_selector_all("article a[href]", "els => els.map(e => e.getAttribute('href').split('#')[0])"))
     missing = [page_of(nb) for nb in lesson_notebooks() if page_of(nb) not in links]
     assert not missing, f"lessons the claims page does not link: {missing}"
-    for n, (_, lessons) in claims.CLAIMS.items():
-        written = [nb for nb in lesson_notebooks() if int(re.match(r"\d+", nb.name)[0]) in lessons]
-        mine = [r for r in rows if r and r[0] == str(n)]
-        if not written: assert all("not written yet" in " ".join(r) for r in mine), (n, mine)
-    assert "CLAIMS.md" not in page.inner_text("main") and not visit.problems, visit.problems
+    for r in rows:
+        n = int(r["id"].split("-")[1])
+        assert r["course"].startswith("The course:") and claims.CLAIMS[n][0][:40] in r["course"], r
+        assert r["tested"].startswith("Tested in "), r
+        if "not measured" not in r["verdict"]:
+            assert r["verdict"].split(" ", 1)[1] in claims.MARKS, r
+            if "holds with a caveat" not in r["verdict"] or "narrower" in r["figures"]:
+                assert re.search(r"CI \[|interval", r["figures"]) and re.search(r"n = \d+", r["figures"]), f"claim {n}: {r}"
+            assert "…" not in r["figures"], f"claim {n}: figures cut: {r['figures']}"
+    for v in ["holds", "does not hold here", "not settled here", "holds with a caveat", "threshold", "interval"]:
+        assert v in page.inner_text("article"), v
+    assert "not written" not in page.inner_text("main") and not visit.problems, visit.problems
 
 def screenshot_targets() -> list[tuple[str, str]]:
     "(name, page#anchor) for the screenshots: the front page, a lesson, an API section and the claims page."
@@ -270,7 +321,7 @@ def screenshot_targets() -> list[tuple[str, str]]:
     api, most = None, 0  # the class entry with the longest parameter table
     for nb in nbs:
         html_text = (SITE/page_of(nb)).read_text(encoding="utf-8") if (SITE/page_of(nb)).exists() else ""
-        for m in re.finditer(r'<section id="([^"]+)">\s*<h\d>[^<]*<a class="headerlink"[^>]*>#</a></h\d>\s*<div class="cc-api cc-api-class(.*?)</section>', html_text, re.S):
+        for m in re.finditer(r'<section id="([^"]+)">\s*(?:<span id="[^"]*"></span>)*<h\d>[^<]*<a class="headerlink"[^>]*>#</a></h\d>\s*<div class="cc-api cc-api-class(.*?)</section>', html_text, re.S):
             if (rows := m[2].count("<tr")) > most: api, most = f"{page_of(nb)}#{m[1]}", rows
     return [("front", "index.html"), ("lesson", lesson), ("api", api or "index.html"), ("claims", "claims.html")]
 
@@ -338,3 +389,131 @@ def test_search_lr_finder_first(visit):
     results = search(visit, "learning rate finder")
     assert results and results[0].split("#")[0] == page_of(nbs[0]), f"search 'learning rate finder': {results[:5]}"
     assert not visit.problems, visit.problems
+
+def phone(browser, server):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True, has_touch=True)
+    return ctx, ctx.new_page()
+
+@pytest.mark.parametrize("name", site_pages())
+def test_page_on_a_phone(browser, server, name):
+    "At 390 px: nothing scrolls sideways, verdict boxes and the claims table are cards with no column narrower than a word."
+    ctx, page = phone(browser, server)
+    try:
+        page.goto(server + name, wait_until="load"); page.wait_for_load_state("networkidle")
+        r = page.evaluate(PHONE)
+    finally: ctx.close()
+    problems = []
+    if r["scrollWidth"] > r["width"]: problems.append(f"the page scrolls sideways: {r['scrollWidth']} px in {r['width']}")
+    problems += [f"sticks out of the column: {s}" for s in r["sticking"]]
+    problems += [f"a verdict or claims cell narrower than a word: {s}" for s in r["squeezed"][:5]]
+    if r["boxRows"] and r["boxHeight"] > 700 * r["boxRows"]: problems.append(f"verdict box {r['boxHeight']} px tall for {r['boxRows']} claims")
+    assert not problems, f"{name} at 390 px:\n  " + "\n  ".join(problems)
+
+def test_menu_and_contents_open_on_a_phone(browser, server):
+    "At 390 px the menu button opens the lesson list and the contents button the page's sections."
+    nbs = lesson_notebooks()
+    ctx, page = phone(browser, server)
+    try:
+        page.goto(server + (page_of(nbs[2]) if len(nbs) > 2 else "index.html"), wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.locator(".primary-toggle:visible").first.click()
+        dialog = page.locator("dialog#pst-primary-sidebar-modal[open]")
+        dialog.wait_for(timeout=3000)
+        lessons = dialog.locator("nav.bd-docs-nav a.reference.internal:visible")
+        assert lessons.count() >= len(nbs), f"the menu shows {lessons.count()} links for {len(nbs)} lessons"
+        page.keyboard.press("Escape"); page.wait_for_timeout(200)
+        assert page.locator("dialog#pst-primary-sidebar-modal[open]").count() == 0
+        page.locator(".secondary-toggle:visible").first.click()
+        toc = page.locator("dialog#pst-secondary-sidebar-modal[open] nav.page-toc a:visible")
+        toc.first.wait_for(timeout=3000)
+        assert toc.count() >= 1
+    finally: ctx.close()
+
+# Every API entry's parameters described (the comment beside each parameter, fastcore's docments). The lessons'
+# docments are being written: the test holds a floor, counts, and names the entries that lack descriptions.
+API_DESCRIBED_FLOOR = 0.15  # measured 56 of 322 (17%) when set: raise it as the lessons' docments land; share of API entries with parameters whose every parameter is described
+
+def api_entries() -> list[dict]:
+    "Each API entry of the built site: page, name, parameters, described parameters (read from the HTML)."
+    out = []
+    for name in site_pages():
+        text = (SITE/name).read_text(encoding="utf-8")
+        for m in re.finditer(r'<section id="(api-[^"]+)">\s*(?:<span id="[^"]*"></span>)*<h\d>(.*?)<a class="headerlink".*?<div class="cc-api[^"]*">(.*?)</section>', text, re.S):
+            table = re.search(r"<table.*?</table>", m[3], re.S)
+            heads = re.findall(r"<th[^>]*>(.*?)</th>", table[0]) if table else []
+            rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table[0], re.S)[1:]] if table else []
+            params = [r for r in rows if r and "returns" not in r[0] and "no parameters" not in r[0]]
+            col = next((i for i, h in enumerate(heads) if "description" in h), None)
+            described = [r for r in params if col is not None and col < len(r) and re.sub(r"<[^>]+>", "", r[col]).strip()]
+            out.append({"page": name, "anchor": m[1], "name": re.sub(r"<[^>]+>", "", m[2]).strip(),
+                        "params": len(params), "described": len(described)})
+    return out
+
+def test_api_entries_describe_their_parameters(site):
+    "Every API entry has a stable anchor (`#api-...`), and at least the floor share describe every parameter."
+    entries = api_entries()
+    if not entries: pytest.skip("no API entries")
+    with_params = [e for e in entries if e["params"]]
+    full = [e for e in with_params if e["described"] == e["params"]]
+    lacking = [f"{e['page']}#{e['anchor']} ({e['described']}/{e['params']})" for e in with_params if e["described"] < e["params"]]
+    SHOTS.mkdir(exist_ok=True)
+    (SHOTS/"api-parameters.txt").write_text(
+        f"{len(full)} of {len(with_params)} API entries with parameters describe them all ({len(entries)} entries)\n"
+        "entries lacking descriptions (described/parameters):\n" + "\n".join(lacking) + "\n", encoding="utf-8")
+    print(f"API docs: {len(full)} of {len(with_params)} entries with parameters describe every one; see {SHOTS/'api-parameters.txt'}")
+    ids = [i for n in site_pages() for i in re.findall(r'<section id="(id\d+)">', (SITE/n).read_text(encoding="utf-8"))]
+    assert not ids, f"sections with unstable anchors: {ids[:5]}"
+    assert len(full) >= API_DESCRIBED_FLOOR * len(with_params), \
+        f"only {len(full)} of {len(with_params)} API entries describe their parameters; lacking: {lacking[:20]}"
+    wrong = [e for e in entries if "also a method" in (SITE/e["page"]).read_text(encoding="utf-8")]
+    assert not wrong, "a decorator's comment shown as a parameter's description"
+
+# Page weight: what a reader's browser downloads for one page (HTML, CSS, JS, fonts, images), from the browser's own
+# resource timing. Budget: 2 MB (measured 0.9-1.2 MB with lessons 00-02 executed, figures included; was 2.4-6 MB with
+# Font Awesome); a page with math also loads
+# MathJax's full TeX bundle and fonts (about 1.5 MB): 4 MB.
+PAGE_BUDGET, MATH_BUDGET = 2_000_000, 4_000_000
+
+@pytest.mark.parametrize("name", site_pages())
+def test_page_weight(visit, name):
+    page = visit.open(name)
+    page.evaluate(WAIT_IMAGES); page.wait_for_load_state("networkidle")
+    sizes = page.evaluate("""() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
+        .map(e => [e.name, e.decodedBodySize || e.transferSize || 0])""")
+    total = sum(s for _, s in sizes)
+    budget = MATH_BUDGET if any("mathjax" in u for u, _ in sizes) else PAGE_BUDGET
+    big = sorted(sizes, key=lambda kv: -kv[1])[:4]
+    assert total <= budget, f"{name}: {total/1e6:.2f} MB > {budget/1e6:.1f} MB: largest {[(u.rsplit('/', 1)[-1][:40], s) for u, s in big]}"
+    assert not any("fontawesome" in u or "fa-solid" in u for u, _ in sizes), "icon fonts or Font Awesome's script loaded"
+
+# Outputs still printed as Python reprs, in notebooks whose cells other engineers own (the number per page, when this
+# test was written): lower these to zero as those cells show a Table or a formatted sentence. A page not listed may
+# show none.
+KNOWN_RAW_REPRS = {"core.html": 5, "data.html": 1}
+
+@pytest.mark.parametrize("name", site_pages())
+def test_no_raw_reprs(visit, name):
+    "Results are tables or formatted values: no dict, dataclass or named-tuple repr, no float at full precision."
+    found = visit.open(name).evaluate(RAW_REPRS)
+    assert len(found) <= KNOWN_RAW_REPRS.get(name, 0), f"{name}: raw reprs in outputs: {found[:8]}"
+
+CONTRAST = r"""() => {
+  // Each verdict's colour, drawn as the site draws it inside a verdict box, against the box's background.
+  const lum = (c) => { const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const box = document.createElement('div'); box.className = 'cc-verdict-box';
+  box.innerHTML = '<table class="cc-table"><tbody><tr>' + ['holds', 'holds-with-a-caveat', 'does-not-hold-here', 'not-settled-here']
+    .map(v => `<td class="cc-verdict-${v}"><b>${v}</b></td>`).join('') + '</tr></tbody></table>';
+  document.querySelector('main article').prepend(box);
+  const bg = getComputedStyle(box).backgroundColor;
+  return [...box.querySelectorAll('b')].map(b => { const [l1, l2] = [lum(getComputedStyle(b).color), lum(bg)].sort((x, y) => y - x);
+    return [b.textContent, Math.round((l1 + 0.05) / (l2 + 0.05) * 100) / 100]; });
+}"""
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_verdict_colours_have_contrast(visit, mode):
+    "Every verdict's colour reads against the verdict box at 4.5:1 or more (WCAG AA), in light and dark mode."
+    page = visit.open("index.html")
+    page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+    ratios = page.evaluate(CONTRAST)
+    assert len(ratios) == 4 and all(r >= 4.5 for _, r in ratios), ratios

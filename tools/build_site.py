@@ -16,6 +16,10 @@ Usage: python tools/build_site.py [--executed _executed] [--out _docs]
    and tools/claims.py. Plots get alt text, static widgets a label, bare check cells are folded.
 3. Sphinx + myst-nb (no execution: the stored outputs are rendered) + sphinx-book-theme write the
    HTML, with MathJax 3 and the ipywidgets embedder vendored from the npm registry (no CDN).
+4. The HTML is finished for readers: the theme's icons as CSS masks instead of Font Awesome's 1.5 MB script, each
+   figure a link to its full-size image, code lines that wrap under their own indentation, and each module's source
+   as a highlighted page (`_source/<module>.html`), where the API entries' "source" links go (the repository only
+   when settings.ini says `site_source_links = repository`).
 """
 import argparse, ast, html, os, re, shutil, subprocess, sys, tarfile, tempfile, time, warnings
 from configparser import ConfigParser
@@ -102,10 +106,11 @@ def api_signature(sym):
         if inspect.isclass(sym):
             init = next((c.__dict__["__init__"] for c in sym.__mro__ if "__init__" in c.__dict__), None)
             if init is not None and init is not object.__init__ and inspect.isfunction(init):
-                sig = inspect.signature(init); return sig.replace(parameters=list(sig.parameters.values())[1:])
+                sig = inspect.signature(init)  # no `-> None`: calling the class returns an instance
+                return sig.replace(parameters=list(sig.parameters.values())[1:], return_annotation=inspect.Signature.empty)
             if issubclass(sym, BaseException):  # Exception's __init__: the message, and any other arguments
                 return inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
-            return inspect.signature(sym)
+            return inspect.signature(sym).replace(return_annotation=inspect.Signature.empty)
         sig = inspect.signature(sym)
     except (ValueError, TypeError): return None
     ps = list(sig.parameters.values())
@@ -127,12 +132,13 @@ def fmt_params(sig) -> list[str]:
     return out
 
 def wrap_signature(name:str, params:list[str], ret:str="", width:int=SIG_WIDTH) -> str:
-    "`name(a, b, ...)` filled to `width` characters; continuation lines start under the first parameter."
+    """`name(a, b, ...)` filled to `width` characters; continuation lines indented by 4 (not aligned under the first
+    parameter: on a phone an alignment 20 characters deep leaves no room for the parameters)."""
     tail = ")" + (f" -> {ret}" if ret else "")
     one = f"{name}(" + ", ".join(params) + tail
     if len(one) <= width or not params: return one
     short = len(name) < 28
-    indent = " " * (len(name) + 1 if short else 4)
+    indent = " " * 4
     lines, cur = ([], f"{name}(") if short else ([f"{name}("], indent)
     for i, prm in enumerate(params):
         piece = prm + (", " if i + 1 < len(params) else tail)
@@ -147,6 +153,22 @@ def md_escape_stars(txt:str) -> str:
     return "".join(p if i % 2 else re.sub(r"(?<=[^\s*\\])\*(?=[^\s*])", r"\*", p) for i, p in enumerate(parts))
 
 def md_cell(txt:str) -> str: return txt.replace("|", "\\|").replace("\n", " ")
+
+def decorator_comments(sym) -> set[str]:
+    """Comments written on a decorator line (`@patch  # also a method: ...`): fastcore's docments gives such a comment
+    to the last parameter of the `def` line below it, as if it described that parameter."""
+    import inspect
+    try: src = inspect.getsource(inspect.unwrap(sym))
+    except (OSError, TypeError): return set()
+    return {m[1].strip() for m in re.finditer(r"(?m)^\s*@[^#\n]*#(.*)$", src)}
+
+def source_href(url:str, cfg:dict) -> str:
+    """Where an API entry's "source" link goes: the module's highlighted copy on the site (`_source/core.html#L-12`),
+    or nbdev's repository URL when settings.ini says the repository is public (`site_source_links = repository`)."""
+    if not url or cfg.get("site_source_links", "site") == "repository": return url
+    m = re.search(r"/([\w.]+)\.py(?:#L(\d+))?$", url)
+    if not m: return ""
+    return f"_source/{m[1]}.html" + (f"#L-{m[2]}" if m[2] else "")
 
 class APIDoc:
     """nbdev's `show_doc` rendered for the course site: nbdev's names, source links and fastcore's docments, shown
@@ -169,8 +191,10 @@ class APIDoc:
     def table(self, sig) -> str:
         import inspect
         from fastcore.docments import docments
-        try: dm = docments(self.sym)
+        try: dm = dict(docments(self.sym))
         except Exception: dm = {}
+        bad = decorator_comments(self.sym)
+        dm = {k: (None if isinstance(v, str) and v.strip() in bad else v) for k, v in dm.items()}
         rows = ["| parameter | type | default | description |", "|---|---|---|---|"]
         P = inspect.Parameter
         for p in (sig.parameters.values() if sig else []):
@@ -203,7 +227,7 @@ class APIDoc:
             except (OSError, TypeError): src = src[:-len("#LNone")]
         kind = "class" if is_class else "function"
         md = [f"{'#' * self.title_level} {self.nm}", "", f":::{{container}} cc-api cc-api-{kind}"]
-        if src: md += [f'<a class="cc-source" href="{html.escape(src)}">source</a>', ""]
+        if src := source_href(src, settings()): md += [f'<a class="cc-source" href="{html.escape(src)}">source</a>', ""]
         md += ["```python", code, "```", ""]
         if doc := self.docstring(): md += ["{.cc-docstring}", md_escape_stars(doc), ""]
         if sig is not None or is_class: md += [self.table(sig), ""]
@@ -322,36 +346,26 @@ def is_check_only(code:str) -> bool:
         return False
     return bool(tree.body) and all(check(n) for n in tree.body)
 
-def claims_links(md:str) -> str:
-    "A mention of the course notes' file of claims (outside the project) becomes a link to the site's claims page."
-    md = re.sub(r"\(?(claims? [\d, and]+?) in (?:\.\./shared/)?CLAIMS\.md\)?", lambda m: (
-        ("(" if m[0].startswith("(") else "") + f"[{m[1]}](claims.md)" + (")" if m[0].endswith(")") else "")), md)
-    md = re.sub(r"\[([^\]]*)\]\((?:\.\./shared/)?CLAIMS\.md\)", r"[\1](claims.md)", md)
-    return re.sub(r"(?:\.\./shared/)?CLAIMS\.md", "[the claims page](claims.md)", md)
-
 def figure_alt(src:str, heading:str|None, page:str) -> str:
-    "Alt text naming a plot: its title in the cell (`set_title`, `suptitle`, `title=`), else the section it is in."
+    """Alt text naming a plot: its title in the cell (`set_title`, `suptitle`, `title=`) when the title is plain text,
+    else the section it is in (a title built from values, `f"... {x}"` or with `\\n`, is no text for a reader)."""
     _, code = split_directives(src)
-    m = re.search(r"""(?:suptitle|set_title|title|plt\.title)\s*(?:\(|=)\s*f?(["'])(.+?)\1""", code)
-    if m and len(re.sub(r"\{[^}]*\}", "", m[2]).strip()) > 3: return "Plot: " + re.sub(r"\{[^}]*\}", "…", m[2])
-    where = re.sub(r"[`*_]", "", heading or page)
-    return f"Plot: {where} ({page})" if heading else f"Plot from {page}"
+    m = re.search(r"""(?:suptitle|set_title|title|plt\.title)\s*(?:\(|=)\s*(f?)(["'])(.+?)\2""", code)
+    if m and not (m[1] and "{" in m[3]) and "\\" not in m[3] and len(m[3].strip()) > 3: return "Plot: " + m[3].strip()
+    where = re.sub(r"[`*_]", "", heading or page).strip()
+    return f"Plot: {where} ({page})" if heading and where != page else f"Plot from {page}"
 
 def text_marks(txt:str) -> str:
     "The verdict marks as text symbols that every font has (a browser without an emoji font shows boxes)."
-    for emoji, mark in {"✅": "✓", "⚠️": "⚠", "❌": "✗", "⏳": "…"}.items(): txt = txt.replace(emoji, mark)
+    for emoji, mark in {"✅": "✓", "⚠️": "⚠", "❌": "✗", "❔": "?", "⏳": "…"}.items(): txt = txt.replace(emoji, mark)
     return txt
 
 def verdict_box_html(v:dict) -> str:
-    "The HTML of a VerdictBox from its data (`VERDICT_MIME`), as coursecompanion.core shows it."
-    esc, rows = html.escape, []
-    for c in v.get("claims", []):
-        verdict = c.get("verdict") or "measured below"
-        rows.append(f'<tr><td>{c["number"]}</td><td>{esc(c["claim"])}</td><td class="cc-verdict-{verdict.replace(" ", "-")}">'
-                    f'{MARKS.get(c.get("verdict"), "…")} <b>{esc(verdict)}</b></td><td>{esc(c.get("evidence") or "")}</td></tr>')
-    return (f'<div class="cc-verdict-box"><p><b>Verdicts</b> (measured on {esc(v.get("machine", ""))})</p>'
-            f'<table class="cc-table"><thead><tr><th>#</th><th>claim</th><th>verdict</th><th>evidence</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+    """The HTML of a VerdictBox from its data (`VERDICT_MIME`): `coursecompanion.core.verdict_html`, the one renderer
+    the notebooks and the site share, with text marks; `code` in claims and evidence shown as code."""
+    from coursecompanion.core import verdict_html
+    out = verdict_html(v, marks={**MARKS, None: "…"})
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", out)
 
 class Converter:
     "Turn nbdev's processed notebooks into notebooks that myst-nb renders as nbdev pages would look."
@@ -362,7 +376,9 @@ class Converter:
         self.doc_link = re.compile(text + r"\(" + re.escape(base) + r"/([\w./-]*?\.html)(?:#([^)\s]*))?\)") if base else None
         self.nb_link = re.compile(text + r"\((?:\./)?([\w.-]+\.ipynb)(?:#([^)\s]*))?\)")
         self.source_link = re.compile(r"\[source\]\(([^)\s]+)\)\{[^}]*\}")
-        self.pages = pages or {}
+        self.pages, self.cfg = pages or {}, cfg
+        self.api_ids: dict[str, set] = {}  # page (`core.html`) -> anchors of its API entries (`set-seed`)
+        self.labels: set[str] = set()  # the API anchors of the page being converted
 
     def fix_links(self, md:str) -> str:
         "Links in `md` made relative to the site; fenced code blocks are left as they are."
@@ -370,9 +386,11 @@ class Converter:
         return "".join(p if i % 2 else self._fix_links(p) for i, p in enumerate(parts))
 
     def _fix_links(self, md:str) -> str:
-        md = self.source_link.sub(lambda m: f'<a class="cc-source" href="{html.escape(m[1])}">source</a>', md)
+        md = self.source_link.sub(lambda m: f'<a class="cc-source" href="{html.escape(source_href(m[1], self.cfg))}">source</a>', md)
         def link(text, page, frag):
-            href = page + (f"#{make_id(frag)}" if frag else "")
+            anchor = make_id(frag) if frag else ""
+            if anchor in self.api_ids.get(page, ()): anchor = "api-" + anchor  # an API entry's own, stable anchor
+            href = page + (f"#{anchor}" if anchor else "")
             return f'<a class="reference internal" href="{html.escape(href)}">{md_inline(text)}</a>'
         # A link to another notebook (`[the Learner](02_learner.ipynb)`) goes to its page, as Quarto does.
         md = self.nb_link.sub(lambda m: link(m[1], self.pages[m[2]] + ".html", m[3]) if m[2] in self.pages else m[0], md)
@@ -390,17 +408,39 @@ class Converter:
         if not src.lstrip().startswith("show_doc("): return None
         md = "\n\n".join(o["data"]["text/markdown"] for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {}))
         md = re.sub(r"^\s*---\s*\n", "", md)  # nbdev opens each block with a rule
+        # A stable anchor for each entry (`#api-learner`), never `#id1` when a heading of the page has the same name.
+        def label(m):
+            anchor, k = f"api-{make_id(m[2])}", 2
+            while anchor in self.labels:  # `Dropout` and `dropout` on one page: the second is `api-dropout-2`
+                anchor, k = f"api-{make_id(m[2])}-{k}", k + 1
+            self.labels.add(anchor); return f"({anchor})=\n{m[0]}"
+        md = re.sub(r"(?m)^(#{1,6}) (.+)$", label, md, count=1)
         return self.escape_dunders(self.fix_links(md))
+
+    @staticmethod
+    def api_names(nb) -> set[str]:
+        "The anchors (`set-seed`) of the API entries that the show_doc cells of processed notebook `nb` render."
+        out = set()
+        for cell in nb.cells:
+            if cell.cell_type != "code" or "show_doc(" not in cell.source: continue
+            for o in cell.get("outputs", []):
+                md = o.get("data", {}).get("text/markdown", "")
+                out |= {make_id(h) for h in re.findall(r"(?m)^#{1,6} (.+?)\s*$", md)[:1]}
+        return out
 
     def convert(self, nb, stem:str="") -> dict:
         "Convert one processed notebook (file name `stem`) in place; return its front matter."
         import nbformat
         fm, cells = front_matter(nb), []
+        self.labels = set()
         title = fm.get("title") or re.sub(r"^[\d_]+", "", stem).replace("_", " ").capitalize() or "Untitled"
         head = f"# {title}\n" + (f"\n{{.cc-description}}\n{fm['description']}\n" if fm.get("description") else "")
         cells.append(nbformat.v4.new_markdown_cell(head))
         state = (nb.metadata.get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
         fm["verdicts"], box_at, first_section, heading = None, None, None, None
+        # Every copy of the box on the page shows the lesson's final verdicts (an early display may be stale).
+        final = next((o["data"][VERDICT_MIME] for c in reversed(nb.cells) for o in reversed(c.get("outputs", []))
+                      if VERDICT_MIME in o.get("data", {})), None)
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 heads = re.findall(r"(?m)^(#{1,6})\s+(.+?)\s*#*\s*$", cell.source)
@@ -409,7 +449,7 @@ class Converter:
             if cell.cell_type == "raw" and cell.source.lstrip().startswith("---"): continue  # the front matter
             if cell.cell_type == "markdown":
                 if cell.source.strip() == "<!-- WARNING: THIS FILE WAS AUTOGENERATED! DO NOT EDIT! -->": continue
-                cell.source = self.fix_links(claims_links(cell.source))
+                cell.source = self.fix_links(cell.source)
             elif cell.cell_type == "code":
                 md = self.show_doc_md(cell)
                 if md is not None:
@@ -421,8 +461,10 @@ class Converter:
                 for o in cell.get("outputs", []):
                     data = o.get("data", {})
                     if "text/markdown" in data: data["text/markdown"] = self.fix_links(data["text/markdown"])
-                    if VERDICT_MIME in data:  # the box as the lesson left it (record() updated the shown copy)
-                        fm["verdicts"] = data.pop(VERDICT_MIME)
+                    if VERDICT_MIME in data:  # the box as the lesson left it, drawn by the core's renderer
+                        data.pop(VERDICT_MIME)
+                        fm["verdicts"] = final
+                        data["text/html"] = verdict_box_html(final)
                         if box_at is None:
                             box_at = len(cells)
                             if first_section is None and "VerdictBox(" in cell.source:
@@ -443,9 +485,10 @@ class Converter:
                         "(`tools/run_lessons.py --flags ...` runs it).")]
                     continue
                 if widget_shown:  # the embedder draws the controls and their last output, but no Python runs behind them
-                    cells += [cell, nbformat.v4.new_markdown_cell(
-                        "{.cc-static-widget}\n**Static on this site:** these controls show the state the notebook left them in "
-                        "and do not respond here (no Python runs behind this page). Run the notebook to use them.")]
+                    cell.metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | {"cc-static"})  # drawn disabled
+                    cells += [nbformat.v4.new_markdown_cell(
+                        "{.cc-static-widget}\n**Static on this site:** the controls below show the state the notebook left "
+                        "them in and are disabled (no Python runs behind this page). Run the notebook to use them."), cell]
                     continue
             cells.append(cell)
         if fm["verdicts"] and (box_at is None or (first_section is not None and box_at > first_section)):
@@ -490,6 +533,7 @@ def convert_all(proc:Path, src:Path, cfg:dict) -> list[str]:
     nbs = {f: nbformat.read(f, as_version=4) for f in sorted(proc.glob("*.ipynb"))}
     docs = {f.name: Path(front_matter(nb).get("output-file") or f.stem).stem for f, nb in nbs.items()}
     conv, pages, index, lessons, titles = Converter(cfg, docs), [], None, [], {}
+    conv.api_ids = {docs[f.name] + ".html": Converter.api_names(nb) for f, nb in nbs.items()}
     for f, nb in nbs.items():
         fm = conv.convert(nb, f.stem)
         doc = docs[f.name]
@@ -515,6 +559,88 @@ def convert_all(proc:Path, src:Path, cfg:dict) -> list[str]:
             (src/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, src/rel)
     return ["index", "claims"] + [d for _, d in pages]
 
+# ---------------------------------------------------------------- the HTML, after Sphinx
+def icon_css(used:set[str], fontawesome_js:Path) -> str:
+    """CSS masks for the Font Awesome icons the pages use (`fa-bars`, ...), cut from the theme's 1.5 MB bundle:
+    each icon is its SVG path, drawn in the text colour."""
+    import urllib.parse
+    js, out = fontawesome_js.read_text(encoding="utf-8"), [
+        "/* The theme's icons, without Font Awesome's 1.5 MB script (tools/build_site.py writes this file). */",
+        ":is(i, span).fa-solid, :is(i, span).fas { display: inline-block; width: 1.25em; height: 1em; vertical-align: -0.125em; "
+        "background-color: currentColor; -webkit-mask: var(--cc-icon) center / contain no-repeat; "
+        "mask: var(--cc-icon) center / contain no-repeat; font-family: inherit; }",
+        ":is(i, span):is(.fa-solid, .fas)::before { content: none; }  /* no glyph, so no icon font is downloaded */",
+        ":is(i, span).fa-lg { font-size: 1.25em; vertical-align: -0.2em; }"]
+    for name in sorted(used):
+        pat = r'(?<![\w-])"?' + re.escape(name) + r'"?:\[(\d+),(\d+),\[[^\]]*\],"[0-9a-f]+","([^"]*)"\]'
+        found = list(re.finditer(pat, js))
+        if not found: continue
+        w, h, path = found[-1].groups()  # the solid style is defined after the regular one
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}"><path d="{path}"/></svg>'
+        out.append(f'.fa-{name} {{ --cc-icon: url("data:image/svg+xml,{urllib.parse.quote(svg)}"); }}')
+    return "\n".join(out) + "\n"
+
+def hanging_lines(pre_html:str) -> str:
+    """The inside of a highlighted `<pre>`, one `span.cc-line` per line with its indentation as `--i` (characters),
+    so that a wrapped line continues under its own indentation (site.css); spans that cross lines are reopened."""
+    lines, cur, stack = [], [], []
+    for piece in re.split(r"(<[^>]+>)", pre_html):
+        if piece.startswith("</"): stack.pop() if stack else None; cur.append(piece)
+        elif piece.startswith("<"): stack.append(piece); cur.append(piece)
+        else:
+            parts = piece.split("\n")
+            for i, t in enumerate(parts):
+                if i:
+                    lines.append("".join(cur) + "</span>" * len(stack)); cur = list(stack)
+                cur.append(t)
+    lines.append("".join(cur))
+    if lines and not re.sub(r"<[^>]+>", "", lines[-1]): lines.pop()  # the newline that ends the block
+    out = []
+    for ln in lines:
+        text = html.unescape(re.sub(r"<[^>]+>", "", ln))
+        ind = len(text) - len(text.lstrip(" "))
+        out.append(f'<span class="cc-line" style="--i:{ind}">{ln}\n</span>' if ind else f'<span class="cc-line">{ln}\n</span>')
+    return "".join(out)
+
+def source_pages(out:Path, cfg:dict):
+    "Each module of the package as a highlighted page, `_source/<module>.html`, with line anchors (`#L-12`)."
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+    dest = out/"_source"; dest.mkdir(exist_ok=True)
+    lib = root/cfg.get("lib_path", cfg.get("lib_name", ""))
+    for f in sorted(lib.glob("*.py")):
+        if f.name.startswith("_"): continue
+        fmt = HtmlFormatter(full=True, linenos="inline", lineanchors="L", anchorlinenos=True, style="friendly",
+                            title=f"{lib.name}/{f.name}: source", wrapcode=True)
+        page = highlight(f.read_text(encoding="utf-8"), PythonLexer(), fmt)
+        page = page.replace("</head>", '<meta name="viewport" content="width=device-width, initial-scale=1"/>'
+                            '<style>pre{white-space:pre-wrap;overflow-wrap:anywhere} body{margin:0.5rem}</style></head>', 1)
+        page = page.replace("<body>", f'<body><p><a href="../index.html">{html.escape(cfg.get("title", "home"))}</a> · '
+                            f'<code>{lib.name}/{f.name}</code>, generated from the notebooks by nbdev</p>', 1)
+        (dest/f"{f.stem}.html").write_text(page, encoding="utf-8")
+
+def postprocess(out:Path, cfg:dict):
+    """The pages as a reader gets them: Font Awesome's 1.5 MB script replaced by CSS for the icons used, each figure a
+    link to its full-size image, code lines that wrap under their own indentation, the modules' source pages."""
+    pages = sorted(out.glob("*.html"))
+    texts = {p: p.read_text(encoding="utf-8") for p in pages}
+    used = {m for t in texts.values() for m in re.findall(r'\bfa-([a-z][\w-]*)', " ".join(re.findall(r'<(?:i|span) class="([^"]*)"', t)))}
+    used -= {"solid", "lg", "fw", "regular", "brands"}
+    fa = out/"_static"/"scripts"/"fontawesome.js"
+    if fa.exists():
+        (out/"_static"/"icons.css").write_text(icon_css(used, fa), encoding="utf-8")
+        for f in out.glob("_static/scripts/fontawesome.js*"): f.unlink()
+    for p, t in texts.items():
+        t = re.sub(r'\s*<script defer src="_static/scripts/fontawesome\.js[^"]*"></script>',
+                   '\n  <link rel="stylesheet" href="_static/icons.css" />', t)
+        # figures: a click opens the image at full size
+        t = re.sub(r'(?<!>)(<img [^>]*src="(_images/[^"]+)"[^>]*>)',
+                   r'<a class="cc-figure" href="\2" title="Open the figure at full size">\1</a>', t)
+        t = re.sub(r'(<div class="highlight[^"]*"><pre>)(.*?)(</pre>)', lambda m: m[1] + hanging_lines(m[2]) + m[3], t, flags=re.S)
+        p.write_text(t, encoding="utf-8")
+    source_pages(out, cfg)
+
 # ---------------------------------------------------------------- Sphinx
 def sphinx_build(src:Path, out:Path, build:Path):
     "Render `src` with Sphinx into `out` (replaced only once the build succeeds)."
@@ -526,6 +652,7 @@ def sphinx_build(src:Path, out:Path, build:Path):
     rc = build_main(["-b", "html", "-c", str(conf_dir), "-d", str(build/"doctrees"), "-q", "-W", "--keep-going",
                      "-j", "auto", str(src), str(html_dir)])
     if rc: sys.exit(f"build_site: Sphinx failed (exit {rc}): every warning above fails the build (a broken link, a missing image, ...)")
+    postprocess(html_dir, settings())
     shutil.rmtree(out, ignore_errors=True)
     html_dir.replace(out)
 

@@ -2,9 +2,9 @@
 
 tools/build_site.py builds the site's "Claims and verdicts" page from this list and from the
 verdicts the executed lessons record (their VerdictBox output, `coursecompanion.core.VERDICT_MIME`).
-A lesson is named by its number: the notebook `NN_*.ipynb` that exists, or "not written yet".
+Every claim names the lesson that measures it (its notebook `NN_*.ipynb`).
 """
-import json, re
+import html, json, re
 from pathlib import Path
 
 # number: (the claim, in our words, lesson number(s) that measure it)
@@ -38,7 +38,8 @@ CLAIMS = {
     19: ("Activation heat maps show which parts of an image drove a prediction.", [18]),
 }
 
-MARKS = {"holds": "✓", "holds with a caveat": "⚠", "does not hold here": "✗"}  # in every text font, emoji or not
+# in every text font, emoji or not (coursecompanion.core.VERDICTS, in order)
+MARKS = {"holds": "✓", "holds with a caveat": "⚠", "does not hold here": "✗", "not settled here": "?"}
 LESSONS_MARKER = "<!-- cc:lessons -->"  # nbs/index.ipynb: where the generated lesson table goes
 
 def lesson_number(stem:str) -> int|None:
@@ -81,41 +82,75 @@ def lessons_table(lessons:list[dict], verdicts:bool=True) -> str:
         rows.append(row + (f" {md_cell(verdict_summary(l.get('box')))} |" if verdicts else ""))
     return "\n".join(rows)
 
-def shorten(txt:str, n:int=320) -> str:
-    "The first sentences of `txt` up to about `n` characters (the lesson page has the rest)."
-    if len(txt) <= n: return txt
-    cut = max(txt.rfind(". ", 0, n), txt.rfind("; ", 0, n))
-    return (txt[:cut + 1] if cut > n // 3 else txt[:n].rsplit(" ", 1)[0]) + " …"
+INTRO = """The course notes make the claims below. Each lesson restates the claims it tests as a measurable claim
+(with the smallest effect that matters, stated in its prose before the experiment runs), measures the paired effect
+on each seed (fold, image), signed so that a positive effect supports the claim, and lets one rule decide from the
+90% Student-t interval on their mean:
 
-def claims_page(lessons:list[dict]) -> str:
-    "The MyST page `claims.md`: every claim of the course notes with its lesson, verdict and key figure."
-    by_number = {}
+- **✓ holds**: the whole interval lies above the threshold;
+- **✗ does not hold here**: the whole interval lies below it (a fair test in the setting the course means, or the
+  closest a 2-core CPU allows);
+- **? not settled here**: the interval spans the threshold; the lesson says how many runs would settle it
+  (one run never settles anything);
+- **⚠ holds with a caveat**: the claim as stated is not shown, but a narrower claim, decided by the same rule, holds.
+
+Each row gives the course's wording, the claim as the lesson tested it, the verdict and the numbers it came from
+(the mean effect, its interval, the number of runs and the threshold), whole. The table is generated from the
+executed lessons' verdict boxes, so the verdicts here are the ones the lessons computed."""
+
+def _esc(txt) -> str: return html.escape(str(txt), quote=True)
+
+def _code_spans(txt:str) -> str:
+    "Escaped text with `code` spans as <code>."
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _esc(txt))
+
+def _decision_cells(c:dict|None) -> tuple[str, str, str]:
+    "The tested claim, the verdict and the figures of one recorded claim (`c` from a box), as HTML; whole, never cut."
+    if not c or not c.get("verdict"):
+        tested = _code_spans(c["claim"]) if c else ""
+        return tested, '<span class="cc-verdict-none">… not measured in this build</span>', ""
+    d, v = c.get("decision") or {}, c["verdict"]
+    tested = _code_spans(d.get("claim") or c["claim"])
+    verdict = f'<span class="cc-verdict-{v.replace(" ", "-")}">{MARKS.get(v, "…")} <b>{_esc(v)}</b></span>'
+    figures = []
+    for p in d.get("parts") or []:
+        figures.append(f'<li>{_code_spans(p["claim"])}: <b>{_esc(p["verdict"])}</b> ({_esc(p["summary"])})</li>')
+    if not d.get("parts") and d.get("summary"): figures.append(f'<li>{_esc(d["summary"])}</li>')
+    if d.get("narrower") and not d.get("parts"):
+        n = d["narrower"]
+        figures.append(f'<li>narrower claim that holds: {_code_spans(n["claim"])} ({_esc(n["summary"])})</li>')
+    if c.get("evidence"): figures.append(f'<li class="cc-evidence">{_code_spans(c["evidence"])}</li>')
+    return tested, verdict, f'<ul class="cc-decision">{"".join(figures)}</ul>' if figures else ""
+
+def claims_table(lessons:list[dict]) -> str:
+    """The claims table as HTML: one row per claim and lesson that measures it, with `data-label`s so that a phone
+    shows each row as a card. `lessons` as for `lessons_table`."""
+    by_number, by_lesson = {}, {lesson_number(l["stem"]): l for l in lessons if lesson_number(l["stem"]) is not None}
     for l in lessons:
         for c in (l.get("box") or {}).get("claims", []): by_number.setdefault(c["number"], []).append((l, c))
-    by_lesson = {lesson_number(l["stem"]): l for l in lessons if lesson_number(l["stem"]) is not None}
-    md = ["# Claims and verdicts", "",
-          "The course notes make the claims below. Each lesson restates the ones it tests, measures them on real data "
-          "and records a verdict (holds / holds with a caveat / does not hold here) with the numbers behind it, at the "
-          "top of its page. This table is built from those executed lessons, so it cannot drift from what they measured.",
-          "", "| # | claim | lesson | verdict | key figure |", "|---|---|---|---|---|"]
+    rows = []
     for n, (claim, nums) in CLAIMS.items():
-        found = by_number.get(n, [])
-        if found:
-            for l, c in found:
-                v = c.get("verdict")
-                md.append(f"| {n} | {md_cell(claim)} | [{md_cell(l['title'])}]({l['href']}) | "
-                          f"{MARKS.get(v, '…')} {md_cell(v or 'not measured yet')} | {md_cell(shorten(c.get('evidence') or ''))} |")
-            continue
-        written = [by_lesson[k] for k in nums if k in by_lesson]
-        if written:
-            l = written[0]
-            md.append(f"| {n} | {md_cell(claim)} | [{md_cell(l['title'])}]({l['href']}) | … not measured yet | |")
-        else:
-            md.append(f"| {n} | {md_cell(claim)} | lesson {nums[0]:02d} | lesson not written yet | |")
-    md += ["", "## Every lesson", "",
-           "Each lesson, with the claims it checks (the course's, by number, and its own checks).", "",
-           lessons_table(lessons), ""]
-    return "\n".join(md)
+        found = by_number.get(n) or [(by_lesson[k], None) for k in nums[:1] if k in by_lesson] or [(None, None)]
+        for l, c in found:
+            tested, verdict, figures = _decision_cells(c)
+            if l is None: where = f"lesson {nums[0]:02d}"
+            else:
+                k = lesson_number(l["stem"])
+                href = re.sub(r"\.ipynb$", ".html", l["href"])  # raw HTML: Sphinx does not resolve it
+                where = f'<a class="reference internal" href="{_esc(href)}">{k:02d} · {_esc(l["title"])}</a>'
+            rows.append(f'<tr id="claim-{n}"><td data-label="#">{n}</td>'
+                        f'<td data-label="claim"><p class="cc-course"><span class="cc-label">The course:</span> {_code_spans(claim)}</p>'
+                        f'<p class="cc-tested-as"><span class="cc-label">Tested in {where}{":" if tested else ""}</span> {tested}</p></td>'
+                        f'<td data-label="verdict">{verdict}</td><td data-label="effect, interval, n">{figures}</td></tr>')
+    return ('<table class="cc-table cc-claims"><thead><tr><th>#</th><th>claim</th><th>verdict</th>'
+            '<th>effect, interval, n</th></tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table>")
+
+def claims_page(lessons:list[dict]) -> str:
+    "The MyST page `claims.md`: every claim of the course notes, as tested, with its lesson, verdict and figures."
+    return "\n".join(["# Claims and verdicts", "", INTRO, "", "```{raw} html", claims_table(lessons), "```", "",
+                      "## Every lesson", "",
+                      "Each lesson, with the claims it checks (the course's, by number, and its own checks).", "",
+                      lessons_table(lessons), ""])
 
 def readme_lessons(nbs_dir:Path) -> str:
     "The lesson table for README.md, from the notebooks in `nbs_dir` (no verdicts: those come from running them)."

@@ -34,7 +34,8 @@ mathjax_path = "mathjax/tex-chtml-full.js"  # every TeX package built in: nothin
 nb_ipywidgets_js = {"widgets/embed.js": {}}  # renders the widget state stored by tools/run_lessons.py
 html_css_files = ["site.css"]
 html_js_files = ["mathjax-widgets.js",  # before MathJax: lets the widget embedder typeset with MathJax 3
-                 "search-snippets.js"]  # search results quote the lesson, not the page header
+                 "search-snippets.js",  # search results quote the lesson, not the page header
+                 "site.js"]  # the menu and contents buttons on a phone; static widgets disabled
 html_favicon = "favicon.svg"
 html_search_scorer = str(here/"scorer.js")  # a page whose title names the query ranks first
 html_use_index = False  # no general index: the site has no index entries, so the page would be empty
