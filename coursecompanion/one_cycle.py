@@ -23,6 +23,16 @@ def cos_interp(start:float, # Value at pct=0
 def _check_pct_start(pct_start):
     if not 0 < pct_start < 1: raise ValueError(f"pct_start must be strictly between 0 and 1, got {pct_start}")
 
+def _check_pos(pos):
+    if not 0 <= pos <= 1: raise ValueError(f"pos must lie in [0, 1] (0: the first batch, 1: the last), got {pos!r}")
+
+def _check_divs(div, div_final):
+    for name, v in (("div", div), ("div_final", div_final)):
+        try: ok = math.isfinite(float(v)) and float(v) > 0
+        except (TypeError, ValueError): ok = False
+        if not ok:
+            raise ValueError(f"{name} must be a finite number above 0 (the LR is divided by it), got {v!r}")
+
 def one_cycle_lr(pos:float, # Position in the cycle, 0 (first batch) to 1 (last batch)
                  lr_max:float, # The peak learning rate
                  div:float=25., # The LR starts at lr_max/div
@@ -30,6 +40,8 @@ def one_cycle_lr(pos:float, # Position in the cycle, 0 (first batch) to 1 (last 
                  pct_start:float=0.25): # Fraction of the cycle spent warming up
     "The 1cycle learning rate at `pos`: cosine warm-up to `lr_max`, then cosine annealing."
     _check_pct_start(pct_start)
+    _check_pos(pos)
+    _check_divs(div, div_final)
     if pos < pct_start: return cos_interp(lr_max / div, lr_max, pos / pct_start)
     return cos_interp(lr_max, lr_max / div_final, (pos - pct_start) / (1 - pct_start))
 
@@ -39,6 +51,7 @@ def one_cycle_mom(pos:float, # Position in the cycle, 0 (first batch) to 1 (last
                   pct_start:float=0.25): # Fraction of the cycle spent warming up
     "The 1cycle momentum at `pos`: down while the LR rises, up while it falls."
     _check_pct_start(pct_start)
+    _check_pos(pos)
     if pos < pct_start: return cos_interp(moms[0], moms[1], pos / pct_start)
     return cos_interp(moms[1], moms[2], (pos - pct_start) / (1 - pct_start))
 
@@ -52,6 +65,9 @@ def cycle_pos(i:int, # Index of the training batch, 0 to n-1
 def one_cycle_schedule(n:int, lr_max:float, div:float=25., div_final:float=1e5, pct_start:float=0.25,
                        moms:tuple=(0.95, 0.85, 0.95)):
     "The LRs and momentums of all `n` batches of a cycle, as two lists."
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n (batches in the cycle) must be a positive integer, got {n!r}")
+    check_lr(lr_max, "lr_max")
     pos = [cycle_pos(i, n) for i in range(n)]
     return ([one_cycle_lr(p, lr_max, div, div_final, pct_start) for p in pos],
             [one_cycle_mom(p, moms, pct_start) for p in pos])
@@ -115,6 +131,9 @@ class OneCycleCB(Callback):
     order, sets_hypers = -5, True  # before the recorder (which logs the LR); lr_find leaves it out
     def __init__(self, lr_max, div:float=25., div_final:float=1e5, pct_start:float=0.25, moms=(0.95, 0.85, 0.95)):
         _check_pct_start(pct_start)
+        _check_divs(div, div_final)
+        if moms is not None and (len(moms) != 3 or not all(0 <= m < 1 for m in moms)):
+            raise ValueError(f"moms must be None or three momentums in [0, 1) (start, peak LR, end), got {moms!r}")
         self.lr_max, self.div, self.div_final = check_lrs(lr_max), div, div_final
         self.pct_start, self.moms = pct_start, moms
     def before_fit(self, learn):  # as fastai: plain SGD (momentum 0) or Adagrad keeps its momentum-free update
@@ -145,17 +164,23 @@ def perturbed_loss_increase(model:torch.nn.Module, loss_func, xb, yb, alpha:floa
                             seed:int=0) -> float:
     ("Mean rise in `loss_func(model(xb), yb)` when each weight tensor moves by `alpha` times its norm in "
      "a random direction.")
+    if isinstance(n_dirs, bool) or not isinstance(n_dirs, int) or n_dirs < 1:
+        raise ValueError(f"n_dirs must be a positive integer (random directions to average), got {n_dirs!r}")
+    if not (math.isfinite(alpha) and alpha > 0): raise ValueError(f"alpha must be a finite number above 0, got {alpha!r}")
     gen, params = torch.Generator().manual_seed(seed), [p for p in model.parameters()]
     saved = [p.detach().clone() for p in params]
     was_training = model.training
     model.eval()
-    with torch.no_grad():
-        base, rises = loss_func(model(xb), yb).item(), []
-        for _ in range(n_dirs):
-            for p, w in zip(params, saved):
-                d = torch.randn(w.shape, generator=gen).to(w)
-                p.copy_(w + alpha * w.norm() * d / d.norm())
-            rises.append(loss_func(model(xb), yb).item() - base)
-        for p, w in zip(params, saved): p.copy_(w)
-    model.train(was_training)
+    try:
+        with torch.no_grad():
+            base, rises = loss_func(model(xb), yb).item(), []
+            for _ in range(n_dirs):
+                for p, w in zip(params, saved):
+                    d = torch.randn(w.shape, generator=gen).to(w)
+                    p.copy_(w + alpha * w.norm() * d / d.norm())
+                rises.append(loss_func(model(xb), yb).item() - base)
+    finally:  # the weights and the mode come back even if the loss fails
+        with torch.no_grad():
+            for p, w in zip(params, saved): p.copy_(w)
+        model.train(was_training)
     return sum(rises) / len(rises)
