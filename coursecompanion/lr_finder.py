@@ -30,6 +30,7 @@ def exp_lr(i:int, # Batch index, 0 to n-1
 def debiased_ema(values, # A sequence of numbers (losses)
                  beta:float=0.9): # Weight of the past; 0 means no smoothing
     "Exponential moving average of `values`, divided by `1 - beta**k` to remove the bias of starting at zero."
+    if not 0 <= beta < 1: raise ValueError(f"beta must be in [0, 1) (0: no smoothing; fastai uses 0.98), got {beta!r}")
     avg, out = 0., []
     for k, v in enumerate(values, 1):
         avg = beta * avg + (1 - beta) * v
@@ -77,7 +78,11 @@ class LRFinderCB(Callback):
     def __init__(self, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, beta:float=0.9, stop_div:float=4.):
         if not 0 < start_lr < end_lr:
             raise ValueError(f"need 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
-        if num_it < 2: raise ValueError(f"num_it must be at least 2, got {num_it}")
+        if isinstance(num_it, bool) or not isinstance(num_it, int) or num_it < 2:
+            raise ValueError(f"num_it must be an integer of at least 2, got {num_it!r}")
+        if not 0 <= beta < 1: raise ValueError(f"beta must be in [0, 1) (0: no smoothing), got {beta!r}")
+        if not stop_div > 1:
+            raise ValueError(f"stop_div must be above 1 (stop when the loss exceeds stop_div x its best), got {stop_div!r}")
         self.start_lr, self.end_lr, self.num_it, self.beta, self.stop_div = start_lr, end_lr, num_it, beta, stop_div
     def before_fit(self, learn):
         self.lrs, self.raw_losses, self.losses, self.avg, self.best = [], [], [], 0., math.inf
@@ -197,6 +202,11 @@ def suggest_lrs(lrs, losses) -> SuggestedLRs:
     "Every suggestion rule applied to a smoothed range-test curve."
     if len(losses) < 5:
         raise ValueError(f"a range test curve needs at least 5 points to suggest LRs, got {len(losses)}")
+    if len(lrs) != len(losses): raise ValueError(f"lrs and losses must pair up, got {len(lrs)} LRs and {len(losses)} losses")
+    lr, loss = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    if not (np.isfinite(loss).all() and np.isfinite(lr).all() and (lr > 0).all() and (np.diff(lr) > 0).all()):
+        raise ValueError("suggest_lrs needs finite losses and finite LRs above 0 in increasing order, as a range test "
+                         "records them; drop the non-finite end of the curve")
     return SuggestedLRs(*(f(lrs, losses) for f in (lr_mid, lr_minimum, lr_steep, lr_valley, lr_min_div10)))
 
 # %% ../nbs/06_lr_finder.ipynb #f7d11162
