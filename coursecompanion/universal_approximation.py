@@ -11,9 +11,13 @@ import torch
 from torch import nn
 
 # %% ../nbs/03_universal_approximation.ipynb #418babfb
+def _is_count(n) -> bool: return isinstance(n, int) and not isinstance(n, bool)
+
 def _check_interval(a, b, n=None):
     if not a < b: raise ValueError(f"the interval [a, b] must have a < b, got a={a}, b={b}")
-    if n is not None and (int(n) != n or n < 1):
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"the interval [a, b] must be bounded (the theorem needs it too), got a={a}, b={b}")
+    if n is not None and (not _is_count(n) or n < 1):
         raise ValueError(f"n (hidden units) must be a positive integer, got {n!r}")
 
 def _values(f, x:torch.Tensor) -> torch.Tensor:
@@ -54,6 +58,10 @@ def approx_error(model:nn.Module, # A net mapping (N, 1) inputs to (N, 1) output
                 ) -> float:
     "The error between `model` and `f` on [a, b], measured on a grid: max |model(x) - f(x)| (or its p-mean)."
     _check_interval(a, b)
+    if not _is_count(n_points) or n_points < 2:
+        raise ValueError(f"n_points must be an integer of at least 2 (both ends of [a, b]), got {n_points!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+        raise ValueError(f"p must be a number above 0 (math.inf for the largest error, 2 for RMS), got {p!r}")
     w = next(model.parameters(), torch.empty(0))
     x = torch.linspace(a, b, n_points, dtype=torch.float64).to(w.dtype)  # f sees exactly the points the model sees
     with torch.no_grad(): pred = model(x[:, None].to(w.device))
@@ -100,6 +108,7 @@ def count_linear_pieces(model:nn.Sequential, a:float, b:float,
                         xtol:float=1e-6 # ...nor do pieces narrower than xtol * (b - a), which float32 rounding makes
                        ) -> int:
     "The number of linear pieces of a 1-D ReLU net on [a, b] (neighbouring pieces with the same slope count once)."
+    if not (rtol >= 0 and xtol >= 0): raise ValueError(f"rtol and xtol must be at least 0, got rtol={rtol!r}, xtol={xtol!r}")
     knots, slopes, _ = linear_pieces(model, a, b)
     slopes = slopes[knots.diff() > xtol * (b - a)]
     return 1 + int((slopes.diff().abs() > rtol * max(slopes.abs().max().item(), 1.0)).sum())
@@ -107,6 +116,7 @@ def count_linear_pieces(model:nn.Sequential, a:float, b:float,
 # %% ../nbs/03_universal_approximation.ipynb #6fbc1556
 def sawtooth(x:torch.Tensor, k:int) -> torch.Tensor:
     "The tent map T(x) = 2x below 1/2, 2 - 2x above, composed `k` times: a sawtooth on [0, 1] with 2**k linear pieces."
+    if not _is_count(k) or k < 0: raise ValueError(f"k (compositions of the tent map) must be an integer >= 0, got {k!r}")
     for _ in range(k): x = torch.where(x < 0.5, 2 * x, 2 - 2 * x)
     return x
 
@@ -122,7 +132,7 @@ def _linear(weight, bias) -> nn.Linear:
 def sawtooth_net(k:int) -> nn.Sequential:
     ("A ReLU net of width 2 and depth `k`, weights set by hand, equal to `sawtooth(x, k)` on [0, 1] (2**k pieces "
      "from 6k+1 parameters).")
-    if int(k) != k or k < 1: raise ValueError(f"k (the depth) must be a positive integer, got {k!r}")
+    if not _is_count(k) or k < 1: raise ValueError(f"k (the depth) must be a positive integer, got {k!r}")
     layers = [_linear([[1.0], [1.0]], [0.0, -0.5]), nn.ReLU()]                # relu(x), relu(x - 1/2)
     for _ in range(k - 1): layers += [_linear([[2.0, -4.0], [2.0, -4.0]], [0.0, -0.5]), nn.ReLU()]  # same, of T(x)
     return nn.Sequential(*layers, _linear([[2.0, -4.0]], [0.0]))             # T = 2 relu(x) - 4 relu(x - 1/2)
