@@ -201,7 +201,11 @@ def opt_funcs(lr:float, beta1:float=0.9, beta2:float=0.99, weight_decay:float=1e
 def optimizer_path(opt_func, f, start, steps:int) -> torch.Tensor:
     ("The points `opt_func([xy])` visits minimising `f` from `start`: a `(steps + 1, 2)` tensor (stops "
      "early if it diverges).")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     xy = torch.tensor(start, dtype=torch.float32, requires_grad=True)
+    if xy.shape != (2,) or not torch.isfinite(xy).all():
+        raise ValueError(f"start must be two finite numbers (x, y), got {start!r}")
     opt, path = opt_func([xy]), [xy.detach().clone()]
     for _ in range(steps):
         opt.zero_grad()
@@ -216,11 +220,13 @@ def plot_paths(surface:str="quadratic", lr:float|None=None, steps:int|None=None,
                beta1:float=0.9, beta2:float=0.99, ax=None):
     "Draw the contours of `SURFACES[surface]` and the optimisers' paths on it; return the final losses."
     import matplotlib.pyplot as plt
+    if surface not in SURFACES: raise ValueError(f"surface={surface!r} is not one of {tuple(SURFACES)}")
     s = SURFACES[surface]
     lr = s.lr if lr is None else lr
     steps = s.steps if steps is None else steps
     funcs = opt_funcs(lr, beta1, beta2)
-    names = list(funcs) if names is None else list(names)
+    names = list(funcs) if names is None else [names] if isinstance(names, str) else list(names)
+    if unknown := [n for n in names if n not in funcs]: raise ValueError(f"names {unknown} are not among {tuple(funcs)}")
     if ax is None: _, ax = plt.subplots(figsize=(5, 4))
     X, Y = torch.meshgrid(torch.linspace(*s.xlim, 200), torch.linspace(*s.ylim, 200), indexing="xy")
     ax.contour(X, Y, torch.log1p(s.f(torch.stack([X, Y], -1))), levels=20, cmap="Greys", linewidths=0.6)
