@@ -188,7 +188,9 @@ def _ranks(v) -> np.ndarray:
     starts = np.cumsum(counts) - counts
     return (starts + (counts - 1) / 2)[inv]
 
-def rank_corr(x, y) -> float:
+def rank_corr(x, # A sequence of numbers
+              y # Another, of the same length
+             ) -> float:
     "Spearman's rank correlation of `x` and `y` (NaN if either is constant)."
     if len(x) != len(y) or len(x) < 2:
         raise ValueError(f"rank_corr needs two sequences of the same length, at least 2, got {len(x)} and {len(y)}")
@@ -196,7 +198,10 @@ def rank_corr(x, y) -> float:
     if rx.std() == 0 or ry.std() == 0: return float("nan")
     return float(np.corrcoef(rx, ry)[0, 1])
 
-def bootstrap_rank_corr(x, y, n_boot:int=2000, level:float=0.9, seed:int=0):
+def bootstrap_rank_corr(x, y, # Two sequences of numbers of the same length
+                        n_boot:int=2000, # Resamples of the pairs
+                        level:float=0.9, # Coverage of the interval
+                        seed:int=0): # Seed of the resampling
     "Spearman's correlation and a bootstrap interval over resampled pairs: `(rho, low, high)`."
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
         raise ValueError(f"bootstrap_rank_corr: n_boot must be a positive integer, got {n_boot!r}")

@@ -38,7 +38,8 @@ def debiased_ema(values, # A sequence of numbers (losses)
     return out
 
 # %% ../nbs/06_lr_finder.ipynb #1a3f5d61
-def lr_min_div10(lrs, losses):
+def lr_min_div10(lrs, # The range test's LRs, increasing
+                 losses): # Its smoothed losses, one per LR
     "The LR at the lowest loss, divided by 10."
     return lr_minimum(lrs, losses) / 10
 
@@ -198,7 +199,9 @@ class SuggestedLRs(NamedTuple):
         return self.mid
 
 # %% ../nbs/06_lr_finder.ipynb #5a59738f
-def suggest_lrs(lrs, losses) -> SuggestedLRs:
+def suggest_lrs(lrs, # The range test's LRs, increasing
+                losses # Its smoothed losses, one per LR
+               ) -> SuggestedLRs:
     "Every suggestion rule applied to a smoothed range-test curve."
     if len(losses) < 5:
         raise ValueError(f"a range test curve needs at least 5 points to suggest LRs, got {len(losses)}")

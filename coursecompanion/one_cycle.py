@@ -62,8 +62,12 @@ def cycle_pos(i:int, # Index of the training batch, 0 to n-1
     if not 0 <= i < n: raise ValueError(f"batch index {i} is outside the cycle of {n} batches")
     return i / (n - 1) if n > 1 else 0.
 
-def one_cycle_schedule(n:int, lr_max:float, div:float=25., div_final:float=1e5, pct_start:float=0.25,
-                       moms:tuple=(0.95, 0.85, 0.95)):
+def one_cycle_schedule(n:int, # Training batches in the whole cycle
+                       lr_max:float, # The peak learning rate
+                       div:float=25., # The LR starts at lr_max/div
+                       div_final:float=1e5, # The LR ends at lr_max/div_final
+                       pct_start:float=0.25, # Fraction of the cycle spent warming up
+                       moms:tuple=(0.95, 0.85, 0.95)): # Momentum at the start, at the peak LR, at the end
     "The LRs and momentums of all `n` batches of a cycle, as two lists."
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n (batches in the cycle) must be a positive integer, got {n!r}")
@@ -91,7 +95,9 @@ def plot_one_cycle(n:int=1000, lr_max:float=1e-2, div:float=25., div_final:float
     return axs
 
 # %% ../nbs/07_one_cycle.ipynb #3e7f88e4
-def set_hyper(opt, name:str, value:float):
+def set_hyper(opt, # A torch optimiser
+              name:str, # "lr" or "mom"
+              value:float): # The value for every parameter group
     "Set `lr` or `mom` (SGD's `momentum`, or the first of Adam's `betas`) in every parameter group of `opt`."
     if name == "lr": return set_lr(opt, value)
     for g in opt.param_groups:
@@ -160,8 +166,12 @@ def fit_one_cycle(learn:Learner, n_epochs:int, lr_max=None, div:float=25., div_f
     return learn.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
 
 # %% ../nbs/07_one_cycle.ipynb #81f019c0
-def perturbed_loss_increase(model:torch.nn.Module, loss_func, xb, yb, alpha:float=0.1, n_dirs:int=20,
-                            seed:int=0) -> float:
+def perturbed_loss_increase(model:torch.nn.Module, # Any model; its weights and mode are left as they were
+                            loss_func, # Mean loss of a batch, e.g. `F.cross_entropy`
+                            xb, yb, # One batch of inputs and targets
+                            alpha:float=0.1, # Step along each direction, as a fraction of each tensor's norm
+                            n_dirs:int=20, # Random directions averaged
+                            seed:int=0) -> float: # Seed of the directions
     ("Mean rise in `loss_func(model(xb), yb)` when each weight tensor moves by `alpha` times its norm in "
      "a random direction.")
     if isinstance(n_dirs, bool) or not isinstance(n_dirs, int) or n_dirs < 1:

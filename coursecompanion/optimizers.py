@@ -155,7 +155,9 @@ class AdamW(Adam):
         return grad
 
 # %% ../nbs/05_optimizers.ipynb #4b34f756
-def effective_lr(opt:torch.optim.Optimizer, p:torch.Tensor) -> torch.Tensor:
+def effective_lr(opt:torch.optim.Optimizer, # RMSprop or Adam (ours or PyTorch's), after at least one step
+                 p:torch.Tensor # One of its parameters
+                ) -> torch.Tensor:
     ("Per-element factor the last step of `opt` (RMSprop or Adam, ours or PyTorch's) multiplied `p`'s "
      "(averaged) gradient by.")
     group = next((g for g in opt.param_groups if any(q is p for q in g["params"])), None)
@@ -191,14 +193,22 @@ SURFACES = {
 }
 
 # %% ../nbs/05_optimizers.ipynb #0859b96c
-def opt_funcs(lr:float, beta1:float=0.9, beta2:float=0.99, weight_decay:float=1e-2) -> dict:
+def opt_funcs(lr:float, # The learning rate of every optimiser
+              beta1:float=0.9, # Momentum, or Adam's beta1
+              beta2:float=0.99, # RMSprop's alpha, or Adam's beta2
+              weight_decay:float=1e-2 # AdamW's decoupled weight decay
+             ) -> dict:
     ("Name -> `partial` for each optimiser here; `beta1` is momentum or Adam's beta1, `beta2` RMSprop's "
      "alpha or Adam's beta2.")
     return {"SGD": partial(SGD, lr=lr), "momentum": partial(SGD, lr=lr, momentum=beta1),
             "RMSprop": partial(RMSprop, lr=lr, alpha=beta2), "Adam": partial(Adam, lr=lr, betas=(beta1, beta2)),
             "AdamW": partial(AdamW, lr=lr, betas=(beta1, beta2), weight_decay=weight_decay)}
 
-def optimizer_path(opt_func, f, start, steps:int) -> torch.Tensor:
+def optimizer_path(opt_func, # Makes an optimiser from a list of parameters, e.g. `partial(SGD, lr=0.1)`
+                   f, # The loss: maps a point (x, y) to a number, e.g. `quadratic`
+                   start, # The first point, two numbers
+                   steps:int # Optimiser steps to take
+                  ) -> torch.Tensor:
     ("The points `opt_func([xy])` visits minimising `f` from `start`: a `(steps + 1, 2)` tensor (stops "
      "early if it diverges).")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:

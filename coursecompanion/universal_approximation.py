@@ -103,7 +103,9 @@ def linear_pieces(model:nn.Sequential, # `Linear` and `ReLU` layers, one input a
     return knots, A[:, 0], B[:, 0]
 
 # %% ../nbs/03_universal_approximation.ipynb #90f87bfa
-def count_linear_pieces(model:nn.Sequential, a:float, b:float,
+def count_linear_pieces(model:nn.Sequential, # `Linear` and `ReLU` layers, one input and one output
+                        a:float, # Left end of the interval
+                        b:float, # Right end of the interval
                         rtol:float=1e-6, # Slope changes smaller than rtol * the largest slope do not count...
                         xtol:float=1e-6 # ...nor do pieces narrower than xtol * (b - a), which float32 rounding makes
                        ) -> int:
@@ -114,7 +116,9 @@ def count_linear_pieces(model:nn.Sequential, a:float, b:float,
     return 1 + int((slopes.diff().abs() > rtol * max(slopes.abs().max().item(), 1.0)).sum())
 
 # %% ../nbs/03_universal_approximation.ipynb #6fbc1556
-def sawtooth(x:torch.Tensor, k:int) -> torch.Tensor:
+def sawtooth(x:torch.Tensor, # Points of [0, 1]
+             k:int # How many times the tent map is composed (0 gives x back)
+            ) -> torch.Tensor:
     "The tent map T(x) = 2x below 1/2, 2 - 2x above, composed `k` times: a sawtooth on [0, 1] with 2**k linear pieces."
     if not _is_count(k) or k < 0: raise ValueError(f"k (compositions of the tent map) must be an integer >= 0, got {k!r}")
     for _ in range(k): x = torch.where(x < 0.5, 2 * x, 2 - 2 * x)
@@ -129,7 +133,8 @@ def _linear(weight, bias) -> nn.Linear:
         layer.bias.copy_(torch.tensor(bias))
     return layer
 
-def sawtooth_net(k:int) -> nn.Sequential:
+def sawtooth_net(k:int # The depth: hidden layers of two units
+                ) -> nn.Sequential:
     ("A ReLU net of width 2 and depth `k`, weights set by hand, equal to `sawtooth(x, k)` on [0, 1] (2**k pieces "
      "from 6k+1 parameters).")
     if not _is_count(k) or k < 1: raise ValueError(f"k (the depth) must be a positive integer, got {k!r}")
