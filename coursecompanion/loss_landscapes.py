@@ -27,7 +27,8 @@ def evaluate(model:nn.Module, # Any model
              loss_func=F.cross_entropy, # Mean loss of a batch
              bs:int=1024): # Batch size when `data` is a pair of tensors
     "Mean loss and accuracy of `model` on `data`, in eval mode and without gradients (the mode is restored)."
-    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs must be a positive integer, got {bs!r}")
+    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
+        raise ValueError(f"bs must be a positive integer, got {bs!r}")
     p = next(model.parameters(), None)
     dev, was, n, total, hits, classes = p.device if p is not None else "cpu", model.training, 0, 0.0, 0, True
     model.eval()
@@ -99,7 +100,8 @@ def loss_curve(model:nn.Module, # Any model; its weights are left as they were
                loss_func=F.cross_entropy, bs:int=1024):
     "Loss and accuracy (two arrays) at `w + alpha * direction` for each of `alphas`."
     _check_dirs(model, [direction])
-    if len(alphas) == 0: raise ValueError("alphas is empty: pass the steps along the direction, e.g. np.linspace(-1, 1, 21)")
+    if len(alphas) == 0:
+        raise ValueError("alphas is empty: pass the steps along the direction, e.g. np.linspace(-1, 1, 21)")
     base, out = [p.detach().clone() for p in model.parameters()], []
     with kept_weights(model):
         for a in alphas:
@@ -176,7 +178,8 @@ def sharpness(model:nn.Module, # Any model; its weights are left as they were
     "Mean rise of the loss at `w +/- alpha*d` over `n_dirs` random directions `d`."
     if isinstance(n_dirs, bool) or not isinstance(n_dirs, int) or n_dirs < 1:
         raise ValueError(f"sharpness: n_dirs must be a positive integer, got {n_dirs!r}")
-    if not 0 < alpha < float("inf"): raise ValueError(f"sharpness: alpha must be a finite number above 0, got {alpha!r}")
+    if not 0 < alpha < float("inf"):
+        raise ValueError(f"sharpness: alpha must be a finite number above 0, got {alpha!r}")
     base = evaluate(model, data, loss_func, bs)[0]
     dirs = (random_direction(model, norm, ignore, seed + k) for k in range(n_dirs))
     return float(np.mean([loss_curve(model, data, d, [-alpha, alpha], loss_func, bs)[0].mean() - base for d in dirs]))

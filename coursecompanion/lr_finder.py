@@ -205,7 +205,8 @@ def suggest_lrs(lrs, # The range test's LRs, increasing
     "Every suggestion rule applied to a smoothed range-test curve."
     if len(losses) < 5:
         raise ValueError(f"a range test curve needs at least 5 points to suggest LRs, got {len(losses)}")
-    if len(lrs) != len(losses): raise ValueError(f"lrs and losses must pair up, got {len(lrs)} LRs and {len(losses)} losses")
+    if len(lrs) != len(losses):
+        raise ValueError(f"lrs and losses must pair up, got {len(lrs)} LRs and {len(losses)} losses")
     lr, loss = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
     if not (np.isfinite(loss).all() and np.isfinite(lr).all() and (lr > 0).all() and (np.diff(lr) > 0).all()):
         raise ValueError("suggest_lrs needs finite losses and finite LRs above 0 in increasing order, as a range test "

@@ -176,7 +176,8 @@ def perturbed_loss_increase(model:torch.nn.Module, # Any model; its weights and 
      "a random direction.")
     if isinstance(n_dirs, bool) or not isinstance(n_dirs, int) or n_dirs < 1:
         raise ValueError(f"n_dirs must be a positive integer (random directions to average), got {n_dirs!r}")
-    if not (math.isfinite(alpha) and alpha > 0): raise ValueError(f"alpha must be a finite number above 0, got {alpha!r}")
+    if not (math.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a finite number above 0, got {alpha!r}")
     gen, params = torch.Generator().manual_seed(seed), [p for p in model.parameters()]
     saved = [p.detach().clone() for p in params]
     was_training = model.training

@@ -236,7 +236,8 @@ def plot_paths(surface:str="quadratic", lr:float|None=None, steps:int|None=None,
     steps = s.steps if steps is None else steps
     funcs = opt_funcs(lr, beta1, beta2)
     names = list(funcs) if names is None else [names] if isinstance(names, str) else list(names)
-    if unknown := [n for n in names if n not in funcs]: raise ValueError(f"names {unknown} are not among {tuple(funcs)}")
+    if unknown := [n for n in names if n not in funcs]:
+        raise ValueError(f"names {unknown} are not among {tuple(funcs)}")
     if ax is None: _, ax = plt.subplots(figsize=(5, 4))
     X, Y = torch.meshgrid(torch.linspace(*s.xlim, 200), torch.linspace(*s.ylim, 200), indexing="xy")
     ax.contour(X, Y, torch.log1p(s.f(torch.stack([X, Y], -1))), levels=20, cmap="Greys", linewidths=0.6)

@@ -110,7 +110,8 @@ def count_linear_pieces(model:nn.Sequential, # `Linear` and `ReLU` layers, one i
                         xtol:float=1e-6 # ...nor do pieces narrower than xtol * (b - a), which float32 rounding makes
                        ) -> int:
     "The number of linear pieces of a 1-D ReLU net on [a, b] (neighbouring pieces with the same slope count once)."
-    if not (rtol >= 0 and xtol >= 0): raise ValueError(f"rtol and xtol must be at least 0, got rtol={rtol!r}, xtol={xtol!r}")
+    if not (rtol >= 0 and xtol >= 0):
+        raise ValueError(f"rtol and xtol must be at least 0, got rtol={rtol!r}, xtol={xtol!r}")
     knots, slopes, _ = linear_pieces(model, a, b)
     slopes = slopes[knots.diff() > xtol * (b - a)]
     return 1 + int((slopes.diff().abs() > rtol * max(slopes.abs().max().item(), 1.0)).sum())
@@ -120,7 +121,8 @@ def sawtooth(x:torch.Tensor, # Points of [0, 1]
              k:int # How many times the tent map is composed (0 gives x back)
             ) -> torch.Tensor:
     "The tent map T(x) = 2x below 1/2, 2 - 2x above, composed `k` times: a sawtooth on [0, 1] with 2**k linear pieces."
-    if not _is_count(k) or k < 0: raise ValueError(f"k (compositions of the tent map) must be an integer >= 0, got {k!r}")
+    if not _is_count(k) or k < 0:
+        raise ValueError(f"k (compositions of the tent map) must be an integer >= 0, got {k!r}")
     for _ in range(k): x = torch.where(x < 0.5, 2 * x, 2 - 2 * x)
     return x
 
