@@ -22,6 +22,7 @@ def _batches(data, bs:int):
         for i in range(0, len(x), bs): yield x[i:i + bs], y[i:i + bs]
     else: yield from data
 
+# %% ../nbs/04_loss_landscapes.ipynb #5175ee50
 def evaluate(model:nn.Module, # Any model
              data, # An `(x, y)` pair of tensors, or an iterable of `(xb, yb)` batches such as a `DataLoader`
              loss_func=F.cross_entropy, # Mean loss of a batch
@@ -49,6 +50,7 @@ def _filter_norms(t:torch.Tensor) -> torch.Tensor:
     "Norm of each filter (slice along dim 0) of `t`, shaped to broadcast against `t`."
     return t.flatten(1).norm(dim=1).view(-1, *[1] * (t.dim() - 1))
 
+# %% ../nbs/04_loss_landscapes.ipynb #785784df
 def random_direction(model:nn.Module, # Its parameters set the shapes and, for `norm="filter"`, the sizes
                      norm:str="filter", # "filter": each filter (output row) scaled to its weights' norm; "none": raw
                      ignore:str="biasbn", # "biasbn": zero direction for 1-D tensors (biases, norm layers); "": keep
@@ -76,6 +78,7 @@ def kept_weights(model:nn.Module):
         model.load_state_dict(saved)
         model.train(was)
 
+# %% ../nbs/04_loss_landscapes.ipynb #ce9e2e58
 def _check_dirs(model:nn.Module, dirs:list):
     "Fail unless each direction has one tensor per parameter of `model`, shaped like it."
     shapes = [tuple(p.shape) for p in model.parameters()]
@@ -84,7 +87,6 @@ def _check_dirs(model:nn.Module, dirs:list):
         if got != shapes:
             raise ValueError(f"direction {k} must hold one tensor per parameter of the model, shaped like it: "
                              f"expected {len(shapes)} tensors {shapes[:3]}..., got {len(got)} {got[:3]}...")
-
 def _move(model:nn.Module, base:list, dirs:list, coefs):
     "Set the parameters to `base + sum(c * d for c, d in zip(coefs, dirs))`, one direction per coefficient."
     with torch.no_grad():
@@ -137,6 +139,7 @@ def plot_contour(xs, ys, z, ax=None, levels=20, title:str="", log:bool=True):
     ax.set(xlabel="direction 1", ylabel="direction 2", title=title + (" (log10 loss)" if log else ""))
     return ax
 
+# %% ../nbs/04_loss_landscapes.ipynb #85fd3602
 def plot_surface(xs, ys, z, ax=None, title:str="", log:bool=True):
     "`z` over the grid as a 3-D surface, on a log scale by default."
     import matplotlib.pyplot as plt
@@ -190,7 +193,6 @@ def _ranks(v) -> np.ndarray:
     _, inv, counts = np.unique(np.asarray(v, dtype=float), return_inverse=True, return_counts=True)
     starts = np.cumsum(counts) - counts
     return (starts + (counts - 1) / 2)[inv]
-
 def rank_corr(x, # A sequence of numbers
               y # Another, of the same length
              ) -> float:
@@ -201,6 +203,7 @@ def rank_corr(x, # A sequence of numbers
     if rx.std() == 0 or ry.std() == 0: return float("nan")
     return float(np.corrcoef(rx, ry)[0, 1])
 
+# %% ../nbs/04_loss_landscapes.ipynb #25e2cd99
 def bootstrap_rank_corr(x, y, # Two sequences of numbers of the same length
                         n_boot:int=2000, # Resamples of the pairs
                         level:float=0.9, # Coverage of the interval

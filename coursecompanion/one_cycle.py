@@ -22,10 +22,8 @@ def cos_interp(start:float, # Value at pct=0
 # %% ../nbs/07_one_cycle.ipynb #222cc8a9
 def _check_pct_start(pct_start):
     if not 0 < pct_start < 1: raise ValueError(f"pct_start must be strictly between 0 and 1, got {pct_start}")
-
 def _check_pos(pos):
     if not 0 <= pos <= 1: raise ValueError(f"pos must lie in [0, 1] (0: the first batch, 1: the last), got {pos!r}")
-
 def _check_divs(div, div_final):
     for name, v in (("div", div), ("div_final", div_final)):
         try: ok = math.isfinite(float(v)) and float(v) > 0
@@ -33,6 +31,7 @@ def _check_divs(div, div_final):
         if not ok:
             raise ValueError(f"{name} must be a finite number above 0 (the LR is divided by it), got {v!r}")
 
+# %% ../nbs/07_one_cycle.ipynb #85ac77cd
 def one_cycle_lr(pos:float, # Position in the cycle, 0 (first batch) to 1 (last batch)
                  lr_max:float, # The peak learning rate
                  div:float=25., # The LR starts at lr_max/div
@@ -62,6 +61,7 @@ def cycle_pos(i:int, # Index of the training batch, 0 to n-1
     if not 0 <= i < n: raise ValueError(f"batch index {i} is outside the cycle of {n} batches")
     return i / (n - 1) if n > 1 else 0.
 
+# %% ../nbs/07_one_cycle.ipynb #5acc614e
 def one_cycle_schedule(n:int, # Training batches in the whole cycle
                        lr_max:float, # The peak learning rate
                        div:float=25., # The LR starts at lr_max/div
@@ -119,6 +119,7 @@ def lr_spread(lr, # A float (every group), `slice(hi)`, `slice(lo, hi)`, or a li
     if n == 1: return [float(lr.stop)]
     return [lr.start * (lr.stop / lr.start) ** (i / (n - 1)) for i in range(n)]
 
+# %% ../nbs/07_one_cycle.ipynb #4a6934d9
 def check_lrs(lr, name:str="lr_max"):
     "`lr` (a float, a slice or a list) as given, or a ValueError naming the value that is not a valid LR."
     if isinstance(lr, slice) and lr.stop is None: raise ValueError(f"{name}: a slice of LRs needs an end, got {lr!r}")
@@ -132,6 +133,7 @@ def has_momentum(opt) -> bool:
     "True if every parameter group of `opt` uses momentum: Adam's `betas`, or a `momentum` above 0."
     return all("betas" in g or g.get("momentum", 0) > 0 for g in opt.param_groups)
 
+# %% ../nbs/07_one_cycle.ipynb #4448aad3
 class OneCycleCB(Callback):
     "1cycle at `learn.train_iter` in every parameter group, each to its own peak (`lr_max` as `lr_spread` reads it)."
     order, sets_hypers = -5, True  # before the recorder (which logs the LR); lr_find leaves it out

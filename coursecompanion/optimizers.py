@@ -204,6 +204,7 @@ def opt_funcs(lr:float, # The learning rate of every optimiser
             "RMSprop": partial(RMSprop, lr=lr, alpha=beta2), "Adam": partial(Adam, lr=lr, betas=(beta1, beta2)),
             "AdamW": partial(AdamW, lr=lr, betas=(beta1, beta2), weight_decay=weight_decay)}
 
+# %% ../nbs/05_optimizers.ipynb #4c8c67da
 def optimizer_path(opt_func, # Makes an optimiser from a list of parameters, e.g. `partial(SGD, lr=0.1)`
                    f, # The loss: maps a point (x, y) to a number, e.g. `quadratic`
                    start, # The first point, two numbers

@@ -12,7 +12,6 @@ from torch import nn
 
 # %% ../nbs/03_universal_approximation.ipynb #418babfb
 def _is_count(n) -> bool: return isinstance(n, int) and not isinstance(n, bool)
-
 def _check_interval(a, b, n=None):
     if not a < b: raise ValueError(f"the interval [a, b] must have a < b, got a={a}, b={b}")
     if not (math.isfinite(a) and math.isfinite(b)):
@@ -20,6 +19,7 @@ def _check_interval(a, b, n=None):
     if n is not None and (not _is_count(n) or n < 1):
         raise ValueError(f"n (hidden units) must be a positive integer, got {n!r}")
 
+# %% ../nbs/03_universal_approximation.ipynb #9020e535
 def _values(f, x:torch.Tensor) -> torch.Tensor:
     "f(x) as float64, checked to be one finite value per point."
     y = torch.as_tensor(f(x), dtype=torch.float64)
@@ -135,6 +135,7 @@ def _linear(weight, bias) -> nn.Linear:
         layer.bias.copy_(torch.tensor(bias))
     return layer
 
+# %% ../nbs/03_universal_approximation.ipynb #1487e88a
 def sawtooth_net(k:int # The depth: hidden layers of two units
                 ) -> nn.Sequential:
     ("A ReLU net of width 2 and depth `k`, weights set by hand, equal to `sawtooth(x, k)` on [0, 1] (2**k pieces "
