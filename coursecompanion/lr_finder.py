@@ -98,7 +98,6 @@ def before_batch(self:LRFinderCB, learn):
     self.set_lrs = [lr * r for r in self.ratios]
     for g, v in zip(learn.opt.param_groups, self.set_lrs): g["lr"] = v
     self.lrs.append(lr)
-
 @patch
 def after_backward(self:LRFinderCB, learn):
     "Refuse to go on if another callback changed the LR this test set (the curve would be against the wrong LRs)."
@@ -106,6 +105,7 @@ def after_backward(self:LRFinderCB, learn):
         raise RuntimeError("another callback changed the learning rate during the range test. "
                            "Give it the class attribute `sets_hypers = True` so that lr_find leaves it out.")
 
+# %% ../nbs/06_lr_finder.ipynb #7b7ba6a9
 @patch
 def after_loss(self:LRFinderCB, learn):
     "Record the loss and its smoothed value; stop after `num_it` batches, on divergence or on a non-finite loss."
@@ -149,6 +149,7 @@ def _shallow(d:dict) -> dict:
     "Copy a dict and its list/dict/set values one level deep (a fit reassigns or appends, it does not edit in place)."
     return {k: copy.copy(v) if isinstance(v, (list, dict, set)) else v for k, v in d.items()}
 
+# %% ../nbs/06_lr_finder.ipynb #9631b161
 def snapshot(learn) -> dict:
     "Copies of everything a fit can change in `learn`."
     model, opt = learn.model, learn.opt
@@ -178,6 +179,7 @@ def restore(learn, snap:dict):
     if snap["scaler"] is not None: learn.grad_scaler.load_state_dict(snap["scaler"])
     _set_rng_states(snap["rng"])
 
+# %% ../nbs/06_lr_finder.ipynb #641c325a
 @contextmanager
 def preserved(learn):
     "A block that may train `learn`: afterwards (even after an error) `learn` is exactly as before."
@@ -244,11 +246,15 @@ def plot_lr_find(res:LRFindResult, ax=None):
 # %% ../nbs/06_lr_finder.ipynb #18bb03c0
 _NOT_IN_RANGE_TEST = (CheckpointCB, EarlyStoppingCB, MetricsCB, ProgressCB)  # write files, need validation, or print
 
+# %% ../nbs/06_lr_finder.ipynb #cbb58f76
 @patch  # also a method: learn.lr_find(...)
 def lr_find(learn:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, beta:float=0.9, stop_div:float=4.,
             show_plot:bool=False) -> LRFindResult:
     "LR range test on `learn` (left bitwise as it was, schedulers left out): the curve and the suggested LRs."
     cb = LRFinderCB(start_lr, end_lr, num_it, beta, stop_div)
+    if not any(p.requires_grad for p in learn.model.parameters()):
+        raise ValueError("lr_find: every parameter of the model is frozen (requires_grad=False), so there is nothing "
+                         "to train. Unfreeze the layers to be trained first (for instance the head).")
     with preserved(learn):
         learn.remove_cbs([c for c in learn.cbs if isinstance(c, _NOT_IN_RANGE_TEST)
                           or getattr(c, "sets_hypers", False)])

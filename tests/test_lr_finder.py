@@ -109,3 +109,11 @@ def test_suggest_lrs_refuses_nan_losses():
 def test_suggest_lrs_refuses_decreasing_lrs():
     with _pytest.raises(ValueError, match="increasing order"):
         suggest_lrs(list(_np.logspace(0, -5, 10)), list(_np.linspace(2, 1, 10)))
+
+def test_lr_find_refuses_a_fully_frozen_model():
+    from coursecompanion.lr_finder import lr_find
+    learn = tiny_learner()
+    for p in learn.model.parameters(): p.requires_grad_(False)
+    before = state(learn)
+    with _pytest.raises(ValueError, match="every parameter of the model is frozen"): lr_find(learn)
+    assert same(state(learn), before)
