@@ -22,12 +22,16 @@ def _batches(data, bs:int):
         for i in range(0, len(x), bs): yield x[i:i + bs], y[i:i + bs]
     else: yield from data
 
+# %% ../nbs/04_loss_landscapes.ipynb #5175ee50
 def evaluate(model:nn.Module, # Any model
              data, # An `(x, y)` pair of tensors, or an iterable of `(xb, yb)` batches such as a `DataLoader`
              loss_func=F.cross_entropy, # Mean loss of a batch
              bs:int=1024): # Batch size when `data` is a pair of tensors
     "Mean loss and accuracy of `model` on `data`, in eval mode and without gradients (the mode is restored)."
-    dev, was, n, total, hits, classes = next(model.parameters()).device, model.training, 0, 0.0, 0, True
+    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
+        raise ValueError(f"bs must be a positive integer, got {bs!r}")
+    p = next(model.parameters(), None)
+    dev, was, n, total, hits, classes = p.device if p is not None else "cpu", model.training, 0, 0.0, 0, True
     model.eval()
     try:
         with torch.no_grad():
@@ -38,6 +42,7 @@ def evaluate(model:nn.Module, # Any model
                 classes = classes and out.ndim == yb.ndim + 1 and not yb.is_floating_point()
                 if classes: hits += (out.argmax(-1) == yb).sum().item()
     finally: model.train(was)
+    if n == 0: raise ValueError("evaluate: data holds no examples; pass a non-empty (x, y) pair or loader")
     return total / n, hits / n if classes else float("nan")
 
 # %% ../nbs/04_loss_landscapes.ipynb #34e26085
@@ -45,6 +50,7 @@ def _filter_norms(t:torch.Tensor) -> torch.Tensor:
     "Norm of each filter (slice along dim 0) of `t`, shaped to broadcast against `t`."
     return t.flatten(1).norm(dim=1).view(-1, *[1] * (t.dim() - 1))
 
+# %% ../nbs/04_loss_landscapes.ipynb #785784df
 def random_direction(model:nn.Module, # Its parameters set the shapes and, for `norm="filter"`, the sizes
                      norm:str="filter", # "filter": each filter (output row) scaled to its weights' norm; "none": raw
                      ignore:str="biasbn", # "biasbn": zero direction for 1-D tensors (biases, norm layers); "": keep
@@ -72,6 +78,15 @@ def kept_weights(model:nn.Module):
         model.load_state_dict(saved)
         model.train(was)
 
+# %% ../nbs/04_loss_landscapes.ipynb #ce9e2e58
+def _check_dirs(model:nn.Module, dirs:list):
+    "Fail unless each direction has one tensor per parameter of `model`, shaped like it."
+    shapes = [tuple(p.shape) for p in model.parameters()]
+    for k, d in enumerate(dirs):
+        got = [tuple(t.shape) for t in d]
+        if got != shapes:
+            raise ValueError(f"direction {k} must hold one tensor per parameter of the model, shaped like it: "
+                             f"expected {len(shapes)} tensors {shapes[:3]}..., got {len(got)} {got[:3]}...")
 def _move(model:nn.Module, base:list, dirs:list, coefs):
     "Set the parameters to `base + sum(c * d for c, d in zip(coefs, dirs))`, one direction per coefficient."
     with torch.no_grad():
@@ -86,6 +101,9 @@ def loss_curve(model:nn.Module, # Any model; its weights are left as they were
                alphas, # Steps along the direction
                loss_func=F.cross_entropy, bs:int=1024):
     "Loss and accuracy (two arrays) at `w + alpha * direction` for each of `alphas`."
+    _check_dirs(model, [direction])
+    if len(alphas) == 0:
+        raise ValueError("alphas is empty: pass the steps along the direction, e.g. np.linspace(-1, 1, 21)")
     base, out = [p.detach().clone() for p in model.parameters()], []
     with kept_weights(model):
         for a in alphas:
@@ -101,6 +119,7 @@ def loss_surface(model:nn.Module, # Any model; its weights are left as they were
                  xs, ys, # Grid coordinates along `dx` and `dy`
                  loss_func=F.cross_entropy, bs:int=1024):
     "Loss and accuracy (two arrays of shape `(len(ys), len(xs))`) at `w + x*dx + y*dy` on the grid."
+    _check_dirs(model, [dx, dy])
     base = [p.detach().clone() for p in model.parameters()]
     loss, acc = np.zeros((len(ys), len(xs))), np.zeros((len(ys), len(xs)))
     with kept_weights(model):
@@ -120,6 +139,7 @@ def plot_contour(xs, ys, z, ax=None, levels=20, title:str="", log:bool=True):
     ax.set(xlabel="direction 1", ylabel="direction 2", title=title + (" (log10 loss)" if log else ""))
     return ax
 
+# %% ../nbs/04_loss_landscapes.ipynb #85fd3602
 def plot_surface(xs, ys, z, ax=None, title:str="", log:bool=True):
     "`z` over the grid as a 3-D surface, on a log scale by default."
     import matplotlib.pyplot as plt
@@ -135,7 +155,8 @@ def rescale_relu(model:nn.Sequential, # `Linear`/`Conv2d` layer `i`, then only R
                  a:float) -> nn.Sequential: # Layer `i` (weights, bias) is multiplied by `a`, layer `j`'s weights by 1/a
     "A copy of `model` that computes the same function with rescaled weights (Dinh et al. 2017)."
     layers = list(model)
-    if not a > 0: raise ValueError(f"rescale_relu: a={a!r} must be positive (ReLU is homogeneous only for a > 0)")
+    if not 0 < a < float("inf"):
+        raise ValueError(f"rescale_relu: a={a!r} must be a finite positive number (ReLU is homogeneous only for a > 0)")
     for k in (i, j):
         if not isinstance(layers[k], (nn.Linear, nn.Conv2d)):
             raise TypeError(f"rescale_relu: layer {k} is {type(layers[k]).__name__}, not Linear or Conv2d")
@@ -158,6 +179,10 @@ def sharpness(model:nn.Module, # Any model; its weights are left as they were
               norm:str="filter", ignore:str="biasbn", # As in `random_direction`
               seed:int=0, loss_func=F.cross_entropy, bs:int=1024) -> float:
     "Mean rise of the loss at `w +/- alpha*d` over `n_dirs` random directions `d`."
+    if isinstance(n_dirs, bool) or not isinstance(n_dirs, int) or n_dirs < 1:
+        raise ValueError(f"sharpness: n_dirs must be a positive integer, got {n_dirs!r}")
+    if not 0 < alpha < float("inf"):
+        raise ValueError(f"sharpness: alpha must be a finite number above 0, got {alpha!r}")
     base = evaluate(model, data, loss_func, bs)[0]
     dirs = (random_direction(model, norm, ignore, seed + k) for k in range(n_dirs))
     return float(np.mean([loss_curve(model, data, d, [-alpha, alpha], loss_func, bs)[0].mean() - base for d in dirs]))
@@ -168,15 +193,24 @@ def _ranks(v) -> np.ndarray:
     _, inv, counts = np.unique(np.asarray(v, dtype=float), return_inverse=True, return_counts=True)
     starts = np.cumsum(counts) - counts
     return (starts + (counts - 1) / 2)[inv]
-
-def rank_corr(x, y) -> float:
+def rank_corr(x, # A sequence of numbers
+              y # Another, of the same length
+             ) -> float:
     "Spearman's rank correlation of `x` and `y` (NaN if either is constant)."
+    if len(x) != len(y) or len(x) < 2:
+        raise ValueError(f"rank_corr needs two sequences of the same length, at least 2, got {len(x)} and {len(y)}")
     rx, ry = _ranks(x), _ranks(y)
     if rx.std() == 0 or ry.std() == 0: return float("nan")
     return float(np.corrcoef(rx, ry)[0, 1])
 
-def bootstrap_rank_corr(x, y, n_boot:int=2000, level:float=0.9, seed:int=0):
+# %% ../nbs/04_loss_landscapes.ipynb #25e2cd99
+def bootstrap_rank_corr(x, y, # Two sequences of numbers of the same length
+                        n_boot:int=2000, # Resamples of the pairs
+                        level:float=0.9, # Coverage of the interval
+                        seed:int=0): # Seed of the resampling
     "Spearman's correlation and a bootstrap interval over resampled pairs: `(rho, low, high)`."
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
+        raise ValueError(f"bootstrap_rank_corr: n_boot must be a positive integer, got {n_boot!r}")
     x, y, rng = np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.random.default_rng(seed)
     rhos = np.array([rank_corr(x[i], y[i]) for i in rng.integers(0, len(x), (n_boot, len(x)))])
     low, high = np.nanquantile(rhos, [(1 - level) / 2, (1 + level) / 2])
@@ -189,5 +223,6 @@ def interpolate(model_a:nn.Module, # Moved along the line and put back; its buff
                 loss_func=F.cross_entropy, bs:int=1024):
     "Loss and accuracy at `(1 - alpha) * a + alpha * b` for each of `alphas` (Goodfellow et al. 2015)."
     alphas = np.linspace(-0.5, 1.5, 21) if alphas is None else alphas
+    _check_dirs(model_a, [list(model_b.parameters())])  # the same architecture
     direction = [pb.detach() - pa.detach() for pa, pb in zip(model_a.parameters(), model_b.parameters())]
     return loss_curve(model_a, data, direction, alphas, loss_func, bs)

@@ -22,7 +22,16 @@ def cos_interp(start:float, # Value at pct=0
 # %% ../nbs/07_one_cycle.ipynb #222cc8a9
 def _check_pct_start(pct_start):
     if not 0 < pct_start < 1: raise ValueError(f"pct_start must be strictly between 0 and 1, got {pct_start}")
+def _check_pos(pos):
+    if not 0 <= pos <= 1: raise ValueError(f"pos must lie in [0, 1] (0: the first batch, 1: the last), got {pos!r}")
+def _check_divs(div, div_final):
+    for name, v in (("div", div), ("div_final", div_final)):
+        try: ok = math.isfinite(float(v)) and float(v) > 0
+        except (TypeError, ValueError): ok = False
+        if not ok:
+            raise ValueError(f"{name} must be a finite number above 0 (the LR is divided by it), got {v!r}")
 
+# %% ../nbs/07_one_cycle.ipynb #85ac77cd
 def one_cycle_lr(pos:float, # Position in the cycle, 0 (first batch) to 1 (last batch)
                  lr_max:float, # The peak learning rate
                  div:float=25., # The LR starts at lr_max/div
@@ -30,6 +39,8 @@ def one_cycle_lr(pos:float, # Position in the cycle, 0 (first batch) to 1 (last 
                  pct_start:float=0.25): # Fraction of the cycle spent warming up
     "The 1cycle learning rate at `pos`: cosine warm-up to `lr_max`, then cosine annealing."
     _check_pct_start(pct_start)
+    _check_pos(pos)
+    _check_divs(div, div_final)
     if pos < pct_start: return cos_interp(lr_max / div, lr_max, pos / pct_start)
     return cos_interp(lr_max, lr_max / div_final, (pos - pct_start) / (1 - pct_start))
 
@@ -39,6 +50,7 @@ def one_cycle_mom(pos:float, # Position in the cycle, 0 (first batch) to 1 (last
                   pct_start:float=0.25): # Fraction of the cycle spent warming up
     "The 1cycle momentum at `pos`: down while the LR rises, up while it falls."
     _check_pct_start(pct_start)
+    _check_pos(pos)
     if pos < pct_start: return cos_interp(moms[0], moms[1], pos / pct_start)
     return cos_interp(moms[1], moms[2], (pos - pct_start) / (1 - pct_start))
 
@@ -49,9 +61,17 @@ def cycle_pos(i:int, # Index of the training batch, 0 to n-1
     if not 0 <= i < n: raise ValueError(f"batch index {i} is outside the cycle of {n} batches")
     return i / (n - 1) if n > 1 else 0.
 
-def one_cycle_schedule(n:int, lr_max:float, div:float=25., div_final:float=1e5, pct_start:float=0.25,
-                       moms:tuple=(0.95, 0.85, 0.95)):
+# %% ../nbs/07_one_cycle.ipynb #5acc614e
+def one_cycle_schedule(n:int, # Training batches in the whole cycle
+                       lr_max:float, # The peak learning rate
+                       div:float=25., # The LR starts at lr_max/div
+                       div_final:float=1e5, # The LR ends at lr_max/div_final
+                       pct_start:float=0.25, # Fraction of the cycle spent warming up
+                       moms:tuple=(0.95, 0.85, 0.95)): # Momentum at the start, at the peak LR, at the end
     "The LRs and momentums of all `n` batches of a cycle, as two lists."
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n (batches in the cycle) must be a positive integer, got {n!r}")
+    check_lr(lr_max, "lr_max")
     pos = [cycle_pos(i, n) for i in range(n)]
     return ([one_cycle_lr(p, lr_max, div, div_final, pct_start) for p in pos],
             [one_cycle_mom(p, moms, pct_start) for p in pos])
@@ -75,7 +95,9 @@ def plot_one_cycle(n:int=1000, lr_max:float=1e-2, div:float=25., div_final:float
     return axs
 
 # %% ../nbs/07_one_cycle.ipynb #3e7f88e4
-def set_hyper(opt, name:str, value:float):
+def set_hyper(opt, # A torch optimiser
+              name:str, # "lr" or "mom"
+              value:float): # The value for every parameter group
     "Set `lr` or `mom` (SGD's `momentum`, or the first of Adam's `betas`) in every parameter group of `opt`."
     if name == "lr": return set_lr(opt, value)
     for g in opt.param_groups:
@@ -97,6 +119,7 @@ def lr_spread(lr, # A float (every group), `slice(hi)`, `slice(lo, hi)`, or a li
     if n == 1: return [float(lr.stop)]
     return [lr.start * (lr.stop / lr.start) ** (i / (n - 1)) for i in range(n)]
 
+# %% ../nbs/07_one_cycle.ipynb #4a6934d9
 def check_lrs(lr, name:str="lr_max"):
     "`lr` (a float, a slice or a list) as given, or a ValueError naming the value that is not a valid LR."
     if isinstance(lr, slice) and lr.stop is None: raise ValueError(f"{name}: a slice of LRs needs an end, got {lr!r}")
@@ -110,11 +133,15 @@ def has_momentum(opt) -> bool:
     "True if every parameter group of `opt` uses momentum: Adam's `betas`, or a `momentum` above 0."
     return all("betas" in g or g.get("momentum", 0) > 0 for g in opt.param_groups)
 
+# %% ../nbs/07_one_cycle.ipynb #4448aad3
 class OneCycleCB(Callback):
     "1cycle at `learn.train_iter` in every parameter group, each to its own peak (`lr_max` as `lr_spread` reads it)."
     order, sets_hypers = -5, True  # before the recorder (which logs the LR); lr_find leaves it out
     def __init__(self, lr_max, div:float=25., div_final:float=1e5, pct_start:float=0.25, moms=(0.95, 0.85, 0.95)):
         _check_pct_start(pct_start)
+        _check_divs(div, div_final)
+        if moms is not None and (len(moms) != 3 or not all(0 <= m < 1 for m in moms)):
+            raise ValueError(f"moms must be None or three momentums in [0, 1) (start, peak LR, end), got {moms!r}")
         self.lr_max, self.div, self.div_final = check_lrs(lr_max), div, div_final
         self.pct_start, self.moms = pct_start, moms
     def before_fit(self, learn):  # as fastai: plain SGD (momentum 0) or Adagrad keeps its momentum-free update
@@ -141,21 +168,32 @@ def fit_one_cycle(learn:Learner, n_epochs:int, lr_max=None, div:float=25., div_f
     return learn.fit(n_epochs, cbs=[cb, *(cbs or [])], **kwargs)
 
 # %% ../nbs/07_one_cycle.ipynb #81f019c0
-def perturbed_loss_increase(model:torch.nn.Module, loss_func, xb, yb, alpha:float=0.1, n_dirs:int=20,
-                            seed:int=0) -> float:
+def perturbed_loss_increase(model:torch.nn.Module, # Any model; its weights and mode are left as they were
+                            loss_func, # Mean loss of a batch, e.g. `F.cross_entropy`
+                            xb, yb, # One batch of inputs and targets
+                            alpha:float=0.1, # Step along each direction, as a fraction of each tensor's norm
+                            n_dirs:int=20, # Random directions averaged
+                            seed:int=0) -> float: # Seed of the directions
     ("Mean rise in `loss_func(model(xb), yb)` when each weight tensor moves by `alpha` times its norm in "
      "a random direction.")
+    if isinstance(n_dirs, bool) or not isinstance(n_dirs, int) or n_dirs < 1:
+        raise ValueError(f"n_dirs must be a positive integer (random directions to average), got {n_dirs!r}")
+    if not (math.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a finite number above 0, got {alpha!r}")
     gen, params = torch.Generator().manual_seed(seed), [p for p in model.parameters()]
     saved = [p.detach().clone() for p in params]
     was_training = model.training
     model.eval()
-    with torch.no_grad():
-        base, rises = loss_func(model(xb), yb).item(), []
-        for _ in range(n_dirs):
-            for p, w in zip(params, saved):
-                d = torch.randn(w.shape, generator=gen).to(w)
-                p.copy_(w + alpha * w.norm() * d / d.norm())
-            rises.append(loss_func(model(xb), yb).item() - base)
-        for p, w in zip(params, saved): p.copy_(w)
-    model.train(was_training)
+    try:
+        with torch.no_grad():
+            base, rises = loss_func(model(xb), yb).item(), []
+            for _ in range(n_dirs):
+                for p, w in zip(params, saved):
+                    d = torch.randn(w.shape, generator=gen).to(w)
+                    p.copy_(w + alpha * w.norm() * d / d.norm())
+                rises.append(loss_func(model(xb), yb).item() - base)
+    finally:  # the weights and the mode come back even if the loss fails
+        with torch.no_grad():
+            for p, w in zip(params, saved): p.copy_(w)
+        model.train(was_training)
     return sum(rises) / len(rises)

@@ -155,7 +155,9 @@ class AdamW(Adam):
         return grad
 
 # %% ../nbs/05_optimizers.ipynb #4b34f756
-def effective_lr(opt:torch.optim.Optimizer, p:torch.Tensor) -> torch.Tensor:
+def effective_lr(opt:torch.optim.Optimizer, # RMSprop or Adam (ours or PyTorch's), after at least one step
+                 p:torch.Tensor # One of its parameters
+                ) -> torch.Tensor:
     ("Per-element factor the last step of `opt` (RMSprop or Adam, ours or PyTorch's) multiplied `p`'s "
      "(averaged) gradient by.")
     group = next((g for g in opt.param_groups if any(q is p for q in g["params"])), None)
@@ -191,17 +193,30 @@ SURFACES = {
 }
 
 # %% ../nbs/05_optimizers.ipynb #0859b96c
-def opt_funcs(lr:float, beta1:float=0.9, beta2:float=0.99, weight_decay:float=1e-2) -> dict:
+def opt_funcs(lr:float, # The learning rate of every optimiser
+              beta1:float=0.9, # Momentum, or Adam's beta1
+              beta2:float=0.99, # RMSprop's alpha, or Adam's beta2
+              weight_decay:float=1e-2 # AdamW's decoupled weight decay
+             ) -> dict:
     ("Name -> `partial` for each optimiser here; `beta1` is momentum or Adam's beta1, `beta2` RMSprop's "
      "alpha or Adam's beta2.")
     return {"SGD": partial(SGD, lr=lr), "momentum": partial(SGD, lr=lr, momentum=beta1),
             "RMSprop": partial(RMSprop, lr=lr, alpha=beta2), "Adam": partial(Adam, lr=lr, betas=(beta1, beta2)),
             "AdamW": partial(AdamW, lr=lr, betas=(beta1, beta2), weight_decay=weight_decay)}
 
-def optimizer_path(opt_func, f, start, steps:int) -> torch.Tensor:
+# %% ../nbs/05_optimizers.ipynb #4c8c67da
+def optimizer_path(opt_func, # Makes an optimiser from a list of parameters, e.g. `partial(SGD, lr=0.1)`
+                   f, # The loss: maps a point (x, y) to a number, e.g. `quadratic`
+                   start, # The first point, two numbers
+                   steps:int # Optimiser steps to take
+                  ) -> torch.Tensor:
     ("The points `opt_func([xy])` visits minimising `f` from `start`: a `(steps + 1, 2)` tensor (stops "
      "early if it diverges).")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     xy = torch.tensor(start, dtype=torch.float32, requires_grad=True)
+    if xy.shape != (2,) or not torch.isfinite(xy).all():
+        raise ValueError(f"start must be two finite numbers (x, y), got {start!r}")
     opt, path = opt_func([xy]), [xy.detach().clone()]
     for _ in range(steps):
         opt.zero_grad()
@@ -216,11 +231,14 @@ def plot_paths(surface:str="quadratic", lr:float|None=None, steps:int|None=None,
                beta1:float=0.9, beta2:float=0.99, ax=None):
     "Draw the contours of `SURFACES[surface]` and the optimisers' paths on it; return the final losses."
     import matplotlib.pyplot as plt
+    if surface not in SURFACES: raise ValueError(f"surface={surface!r} is not one of {tuple(SURFACES)}")
     s = SURFACES[surface]
     lr = s.lr if lr is None else lr
     steps = s.steps if steps is None else steps
     funcs = opt_funcs(lr, beta1, beta2)
-    names = list(funcs) if names is None else list(names)
+    names = list(funcs) if names is None else [names] if isinstance(names, str) else list(names)
+    if unknown := [n for n in names if n not in funcs]:
+        raise ValueError(f"names {unknown} are not among {tuple(funcs)}")
     if ax is None: _, ax = plt.subplots(figsize=(5, 4))
     X, Y = torch.meshgrid(torch.linspace(*s.xlim, 200), torch.linspace(*s.ylim, 200), indexing="xy")
     ax.contour(X, Y, torch.log1p(s.f(torch.stack([X, Y], -1))), levels=20, cmap="Greys", linewidths=0.6)

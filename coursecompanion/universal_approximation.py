@@ -11,11 +11,15 @@ import torch
 from torch import nn
 
 # %% ../nbs/03_universal_approximation.ipynb #418babfb
+def _is_count(n) -> bool: return isinstance(n, int) and not isinstance(n, bool)
 def _check_interval(a, b, n=None):
     if not a < b: raise ValueError(f"the interval [a, b] must have a < b, got a={a}, b={b}")
-    if n is not None and (int(n) != n or n < 1):
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"the interval [a, b] must be bounded (the theorem needs it too), got a={a}, b={b}")
+    if n is not None and (not _is_count(n) or n < 1):
         raise ValueError(f"n (hidden units) must be a positive integer, got {n!r}")
 
+# %% ../nbs/03_universal_approximation.ipynb #9020e535
 def _values(f, x:torch.Tensor) -> torch.Tensor:
     "f(x) as float64, checked to be one finite value per point."
     y = torch.as_tensor(f(x), dtype=torch.float64)
@@ -54,6 +58,10 @@ def approx_error(model:nn.Module, # A net mapping (N, 1) inputs to (N, 1) output
                 ) -> float:
     "The error between `model` and `f` on [a, b], measured on a grid: max |model(x) - f(x)| (or its p-mean)."
     _check_interval(a, b)
+    if not _is_count(n_points) or n_points < 2:
+        raise ValueError(f"n_points must be an integer of at least 2 (both ends of [a, b]), got {n_points!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+        raise ValueError(f"p must be a number above 0 (math.inf for the largest error, 2 for RMS), got {p!r}")
     w = next(model.parameters(), torch.empty(0))
     x = torch.linspace(a, b, n_points, dtype=torch.float64).to(w.dtype)  # f sees exactly the points the model sees
     with torch.no_grad(): pred = model(x[:, None].to(w.device))
@@ -95,18 +103,26 @@ def linear_pieces(model:nn.Sequential, # `Linear` and `ReLU` layers, one input a
     return knots, A[:, 0], B[:, 0]
 
 # %% ../nbs/03_universal_approximation.ipynb #90f87bfa
-def count_linear_pieces(model:nn.Sequential, a:float, b:float,
+def count_linear_pieces(model:nn.Sequential, # `Linear` and `ReLU` layers, one input and one output
+                        a:float, # Left end of the interval
+                        b:float, # Right end of the interval
                         rtol:float=1e-6, # Slope changes smaller than rtol * the largest slope do not count...
                         xtol:float=1e-6 # ...nor do pieces narrower than xtol * (b - a), which float32 rounding makes
                        ) -> int:
     "The number of linear pieces of a 1-D ReLU net on [a, b] (neighbouring pieces with the same slope count once)."
+    if not (rtol >= 0 and xtol >= 0):
+        raise ValueError(f"rtol and xtol must be at least 0, got rtol={rtol!r}, xtol={xtol!r}")
     knots, slopes, _ = linear_pieces(model, a, b)
     slopes = slopes[knots.diff() > xtol * (b - a)]
     return 1 + int((slopes.diff().abs() > rtol * max(slopes.abs().max().item(), 1.0)).sum())
 
 # %% ../nbs/03_universal_approximation.ipynb #6fbc1556
-def sawtooth(x:torch.Tensor, k:int) -> torch.Tensor:
+def sawtooth(x:torch.Tensor, # Points of [0, 1]
+             k:int # How many times the tent map is composed (0 gives x back)
+            ) -> torch.Tensor:
     "The tent map T(x) = 2x below 1/2, 2 - 2x above, composed `k` times: a sawtooth on [0, 1] with 2**k linear pieces."
+    if not _is_count(k) or k < 0:
+        raise ValueError(f"k (compositions of the tent map) must be an integer >= 0, got {k!r}")
     for _ in range(k): x = torch.where(x < 0.5, 2 * x, 2 - 2 * x)
     return x
 
@@ -119,10 +135,12 @@ def _linear(weight, bias) -> nn.Linear:
         layer.bias.copy_(torch.tensor(bias))
     return layer
 
-def sawtooth_net(k:int) -> nn.Sequential:
+# %% ../nbs/03_universal_approximation.ipynb #1487e88a
+def sawtooth_net(k:int # The depth: hidden layers of two units
+                ) -> nn.Sequential:
     ("A ReLU net of width 2 and depth `k`, weights set by hand, equal to `sawtooth(x, k)` on [0, 1] (2**k pieces "
      "from 6k+1 parameters).")
-    if int(k) != k or k < 1: raise ValueError(f"k (the depth) must be a positive integer, got {k!r}")
+    if not _is_count(k) or k < 1: raise ValueError(f"k (the depth) must be a positive integer, got {k!r}")
     layers = [_linear([[1.0], [1.0]], [0.0, -0.5]), nn.ReLU()]                # relu(x), relu(x - 1/2)
     for _ in range(k - 1): layers += [_linear([[2.0, -4.0], [2.0, -4.0]], [0.0, -0.5]), nn.ReLU()]  # same, of T(x)
     return nn.Sequential(*layers, _linear([[2.0, -4.0]], [0.0]))             # T = 2 relu(x) - 4 relu(x - 1/2)

@@ -101,3 +101,56 @@ def test_rank_corr_matches_scipy_with_ties():
     rho, lo, hi = bootstrap_rank_corr(np.arange(10), -np.arange(10.), n_boot=200)
     assert (rho, lo, hi) == pytest.approx((-1, -1, -1), abs=1e-12)
     assert bootstrap_rank_corr([1, 3, 2, 5, 4], [2, 1, 4, 3, 5], n_boot=300, seed=4) == bootstrap_rank_corr([1, 3, 2, 5, 4], [2, 1, 4, 3, 5], n_boot=300, seed=4)
+
+# Bad input: a clear error naming the argument, or the right result; never a silent wrong one.
+import math as _math
+import pytest as _pytest
+from torch import nn as _nn
+from coursecompanion import loss_landscapes as _ll
+
+def _net():
+    torch.manual_seed(0)
+    return _nn.Sequential(_nn.Linear(4, 3), _nn.ReLU(), _nn.Linear(3, 2))
+
+_data = (torch.randn(10, 4), torch.randint(0, 2, (10,)))
+
+def test_evaluate_refuses_empty_data():
+    with _pytest.raises(ValueError, match="data holds no examples"): _ll.evaluate(_net(), (_data[0][:0], _data[1][:0]))
+
+def test_evaluate_refuses_batch_size_zero():
+    with _pytest.raises(ValueError, match="bs must be a positive integer, got 0"): _ll.evaluate(_net(), _data, bs=0)
+
+def test_evaluate_runs_a_model_without_parameters():
+    loss, acc = _ll.evaluate(_nn.Flatten(), (torch.randn(6, 2), torch.tensor([0, 1, 0, 1, 0, 1])))
+    assert _math.isfinite(loss) and 0 <= acc <= 1
+
+def test_loss_curve_refuses_a_direction_missing_tensors():
+    m = _net()
+    with _pytest.raises(ValueError, match="direction 0 must hold one tensor per parameter"):
+        _ll.loss_curve(m, _data, _ll.random_direction(m)[:2], [0., 1.])
+
+def test_loss_curve_refuses_empty_alphas():
+    m = _net()
+    with _pytest.raises(ValueError, match="alphas is empty"): _ll.loss_curve(m, _data, _ll.random_direction(m), [])
+
+def test_loss_surface_refuses_a_direction_of_another_model():
+    m, other = _net(), _nn.Sequential(_nn.Linear(4, 5), _nn.ReLU(), _nn.Linear(5, 2))
+    d = _ll.random_direction(m)
+    with _pytest.raises(ValueError, match="direction 1 must hold"):
+        _ll.loss_surface(m, _data, d, _ll.random_direction(other), [0.], [0.])
+
+def test_interpolate_refuses_models_of_different_shapes():
+    with _pytest.raises(ValueError, match="shaped like it"):
+        _ll.interpolate(_net(), _nn.Sequential(_nn.Linear(4, 2)), _data, [0., 1.])
+
+def test_sharpness_refuses_zero_directions():
+    with _pytest.raises(ValueError, match="n_dirs must be a positive integer, got 0"): _ll.sharpness(_net(), _data, n_dirs=0)
+
+def test_rescale_relu_refuses_an_infinite_factor():
+    with _pytest.raises(ValueError, match="a=inf must be a finite positive number"): _ll.rescale_relu(_net(), 0, 2, _math.inf)
+
+def test_rank_corr_refuses_unpaired_sequences():
+    with _pytest.raises(ValueError, match="same length.*got 3 and 2"): _ll.rank_corr([1, 2, 3], [1, 2])
+
+def test_bootstrap_rank_corr_refuses_zero_resamples():
+    with _pytest.raises(ValueError, match="n_boot must be a positive integer"): _ll.bootstrap_rank_corr([1, 2, 3], [1, 3, 2], n_boot=0)

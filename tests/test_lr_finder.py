@@ -77,3 +77,43 @@ def test_suggestions_on_a_known_curve():
     assert math.isclose(s.mid, math.sqrt(s.steep * s.minimum))
     assert math.isclose(s.min_div10 * 10, s.minimum)
     assert debiased_ema([2., 2., 2.], 0.98) == pytest.approx([2., 2., 2.])
+
+# Bad input: a clear error naming the argument, or the right result; never a silent wrong one.
+import math as _math
+import numpy as _np
+import pytest as _pytest
+from coursecompanion.lr_finder import LRFinderCB, debiased_ema, suggest_lrs
+
+def test_debiased_ema_refuses_beta_of_one():
+    with _pytest.raises(ValueError, match=r"beta must be in \[0, 1\).*got 1.0"): debiased_ema([1., 2.], 1.0)
+
+def test_debiased_ema_refuses_beta_above_one():
+    with _pytest.raises(ValueError, match="beta must be in"): debiased_ema([1., 2., 3.], 1.5)
+
+def test_lr_finder_cb_refuses_beta_of_one():
+    with _pytest.raises(ValueError, match="beta must be in"): LRFinderCB(beta=1.0)
+
+def test_lr_finder_cb_refuses_stop_div_below_one():
+    with _pytest.raises(ValueError, match="stop_div must be above 1.*0.5"): LRFinderCB(stop_div=0.5)
+
+def test_lr_finder_cb_refuses_a_fractional_num_it():
+    with _pytest.raises(ValueError, match="num_it must be an integer.*2.5"): LRFinderCB(num_it=2.5)
+
+def test_suggest_lrs_refuses_unpaired_curves():
+    with _pytest.raises(ValueError, match="10 LRs and 9 losses"): suggest_lrs(list(_np.logspace(-5, 0, 10)), [1.] * 9)
+
+def test_suggest_lrs_refuses_nan_losses():
+    losses = [1., 0.9, _math.nan, 0.5, 0.4, 0.3, 0.5, 0.9, 2., 4.]
+    with _pytest.raises(ValueError, match="finite losses"): suggest_lrs(list(_np.logspace(-5, 0, 10)), losses)
+
+def test_suggest_lrs_refuses_decreasing_lrs():
+    with _pytest.raises(ValueError, match="increasing order"):
+        suggest_lrs(list(_np.logspace(0, -5, 10)), list(_np.linspace(2, 1, 10)))
+
+def test_lr_find_refuses_a_fully_frozen_model():
+    from coursecompanion.lr_finder import lr_find
+    learn = tiny_learner()
+    for p in learn.model.parameters(): p.requires_grad_(False)
+    before = state(learn)
+    with _pytest.raises(ValueError, match="every parameter of the model is frozen"): lr_find(learn)
+    assert same(state(learn), before)

@@ -71,3 +71,45 @@ def test_schedule_matches_torch_one_cycle_lr(n, lr_max, div, div_final, pct_star
         for i in range(n):
             near = b[max(i - 1, 0):i + 2] + ([extreme] if i - 1 <= peak <= i + 1 else [])
             assert min(near) * (1 - 1e-9) <= a[i] <= max(near) * (1 + 1e-9), (i, a[i], near)
+
+# Bad input: a clear error naming the argument, or the right result; never a silent wrong one.
+import math
+from torch import nn
+from coursecompanion.one_cycle import OneCycleCB, one_cycle_lr, one_cycle_mom
+
+def test_one_cycle_lr_refuses_a_position_outside_the_cycle():
+    with pytest.raises(ValueError, match=r"pos must lie in \[0, 1\].*1.5"): one_cycle_lr(1.5, 1e-2)
+    with pytest.raises(ValueError, match="pos must lie"): one_cycle_mom(-0.1)
+
+def test_one_cycle_lr_refuses_nan_position():
+    with pytest.raises(ValueError, match="pos must lie"): one_cycle_lr(math.nan, 1e-2)
+
+def test_one_cycle_schedule_refuses_zero_batches():
+    with pytest.raises(ValueError, match="n .batches in the cycle. must be a positive integer, got 0"): one_cycle_schedule(0, 1e-2)
+
+def test_one_cycle_schedule_refuses_a_negative_lr():
+    with pytest.raises(ValueError, match="lr_max must be a finite number above 0, got -1"): one_cycle_schedule(10, -1.)
+
+def test_one_cycle_refuses_div_zero():
+    with pytest.raises(ValueError, match="div must be a finite number above 0"): one_cycle_schedule(10, 1e-2, div=0)
+    with pytest.raises(ValueError, match="div_final must be"): OneCycleCB(1e-2, div_final=-1)
+
+def test_one_cycle_cb_refuses_two_momentums():
+    with pytest.raises(ValueError, match="moms must be None or three momentums"): OneCycleCB(1e-2, moms=(0.95, 0.85))
+
+def test_perturbed_loss_increase_refuses_zero_directions():
+    m = nn.Linear(3, 2)
+    with pytest.raises(ValueError, match="n_dirs must be a positive integer.*got 0"):
+        perturbed_loss_increase(m, F.cross_entropy, torch.randn(4, 3), torch.tensor([0, 1, 0, 1]), n_dirs=0)
+
+def test_perturbed_loss_increase_restores_the_model_when_the_loss_fails():
+    m = nn.Sequential(nn.Linear(3, 2)).train()
+    before = [p.detach().clone() for p in m.parameters()]
+    calls = []
+    def failing(out, y):
+        calls.append(1)
+        if len(calls) > 2: raise RuntimeError("loss failed")
+        return F.cross_entropy(out, y)
+    with pytest.raises(RuntimeError, match="loss failed"):
+        perturbed_loss_increase(m, failing, torch.randn(4, 3), torch.tensor([0, 1, 0, 1]))
+    assert all(torch.equal(a, b) for a, b in zip(before, m.parameters())) and m.training

@@ -53,3 +53,25 @@ def test_state_dict_round_trip():
     opt2.load_state_dict(copy.deepcopy(opt.state_dict()))
     p.grad = q.grad = torch.tensor([0.5, 0.5, 0.5]); opt.step(); opt2.step()
     assert torch.equal(p, q) and opt2.param_groups[0]["lr"] == 0.1
+
+# Bad input: a clear error naming the argument, or the right result; never a silent wrong one.
+import matplotlib
+matplotlib.use("Agg")
+from coursecompanion.optimizers import opt_funcs, optimizer_path, plot_paths, quadratic
+
+def test_optimizer_path_refuses_a_three_coordinate_start():
+    with pytest.raises(ValueError, match=r"start must be two finite numbers \(x, y\), got \(1.0, 2.0, 3.0\)"):
+        optimizer_path(opt_funcs(0.1)["SGD"], quadratic, (1., 2., 3.), 5)
+
+def test_optimizer_path_refuses_negative_steps():
+    with pytest.raises(ValueError, match="steps must be an integer >= 0, got -1"):
+        optimizer_path(opt_funcs(0.1)["SGD"], quadratic, (1., 2.), -1)
+
+def test_plot_paths_names_the_surfaces_it_knows():
+    with pytest.raises(ValueError, match=r"surface='bowl' is not one of \('quadratic', 'rosenbrock', 'plateau'\)"):
+        plot_paths("bowl")
+
+def test_plot_paths_takes_one_optimiser_name_as_a_string():
+    finals = plot_paths("quadratic", names="SGD")
+    assert list(finals) == ["SGD"]
+    matplotlib.pyplot.close("all")

@@ -42,3 +42,43 @@ def test_sawtooth_net_is_the_sawtooth(k):
     net = sawtooth_net(k)
     assert count_linear_pieces(net, 0, 1) == 2**k
     assert approx_error(net, lambda x: sawtooth(x, k), 0, 1, n_points=1001) < 1e-6
+
+# Bad input: a clear error naming the argument, or the right result; never a silent wrong one.
+import math
+import pytest
+import torch
+from coursecompanion.universal_approximation import (approx_error, count_linear_pieces, relu_interpolant, sawtooth,
+                                                      sawtooth_net)
+
+def test_relu_interpolant_refuses_a_fractional_width():
+    with pytest.raises(ValueError, match=r"n \(hidden units\) must be a positive integer, got 2.5"):
+        relu_interpolant(torch.sin, 0, 1, 2.5)
+
+def test_relu_interpolant_refuses_a_float_width():
+    with pytest.raises(ValueError, match="positive integer, got 2.0"): relu_interpolant(torch.sin, 0, 1, 2.0)
+
+def test_relu_interpolant_refuses_an_unbounded_interval():
+    with pytest.raises(ValueError, match="must be bounded"): relu_interpolant(torch.sin, 0, math.inf, 3)
+
+def test_approx_error_refuses_an_empty_grid():
+    with pytest.raises(ValueError, match="n_points must be an integer of at least 2.*got 0"):
+        approx_error(relu_interpolant(torch.sin, 0, 1, 3), torch.sin, 0, 1, n_points=0)
+
+def test_approx_error_refuses_p_zero():
+    with pytest.raises(ValueError, match="p must be a number above 0"):
+        approx_error(relu_interpolant(torch.sin, 0, 1, 3), torch.sin, 0, 1, p=0)
+
+def test_approx_error_refuses_a_negative_p():
+    with pytest.raises(ValueError, match="p must be a number above 0.*got -1"):
+        approx_error(relu_interpolant(torch.sin, 0, 1, 3), torch.sin, 0, 1, p=-1)
+
+def test_count_linear_pieces_refuses_a_negative_tolerance():
+    with pytest.raises(ValueError, match="rtol and xtol must be at least 0"):
+        count_linear_pieces(relu_interpolant(torch.sin, 0, 1, 3), 0, 1, rtol=-1)
+
+def test_sawtooth_refuses_a_negative_depth():
+    with pytest.raises(ValueError, match="k .compositions of the tent map. must be an integer >= 0, got -1"):
+        sawtooth(torch.tensor([0.3]), -1)
+
+def test_sawtooth_net_refuses_a_float_depth():
+    with pytest.raises(ValueError, match="k .the depth. must be a positive integer, got 2.0"): sawtooth_net(2.0)
