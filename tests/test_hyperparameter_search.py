@@ -45,3 +45,78 @@ def test_rf_search_beats_random_on_a_smooth_bowl():
 def test_rf_search_never_repeats_a_trial(acq):
     trials = rf_search(bowl, SPACE, 12, n_init=5, acq=acq, seed=0, n_trees=10)
     assert len({tuple(c.values()) for c, _ in trials}) == 12 and trials[:5] == random_search(bowl, SPACE, 5, seed=0)
+
+# bad input and unusual orders: a clear error before any trial runs, or the right result
+import torch
+from coursecompanion.hyperparameter_search import one_cycle_trial
+
+def counting(objective):
+    "`objective`, counting its calls in `.calls`."
+    def f(c):
+        f.calls += 1
+        return objective(c)
+    f.calls = 0
+    return f
+
+def test_rf_search_more_trials_than_candidates_fails_before_any_trial():
+    f = counting(bowl)
+    with pytest.raises(ValueError, match=r"n_trials=30 with 12 candidates"): rf_search(f, SPACE[:12], 30, n_trees=5)
+    assert f.calls == 0
+
+def test_random_search_more_trials_than_candidates_is_refused():
+    with pytest.raises(ValueError, match="n_trials=13"): random_search(bowl, SPACE[:12], 13)
+
+def test_rf_search_float_n_trials_is_refused():
+    with pytest.raises(TypeError, match="n_trials=10.0"): rf_search(bowl, SPACE, 10.0)
+
+def test_rf_search_unknown_acquisition_is_refused():
+    f = counting(bowl)
+    with pytest.raises(ValueError, match="acq='ei'"): rf_search(f, SPACE, 10, acq="ei")
+    assert f.calls == 0
+
+def test_rf_search_n_init_zero_is_refused():
+    with pytest.raises(ValueError, match="n_init=0"): rf_search(bowl, SPACE, 10, n_init=0)
+
+def test_a_nan_score_names_the_config():
+    with pytest.raises(ValueError, match="returned nan"): random_search(lambda c: float("nan"), SPACE, 3)
+
+def test_grid_with_a_scalar_is_refused():
+    with pytest.raises(TypeError, match="lr=0.1"): grid(lr=0.1, wd=[0.0])
+
+def test_grid_with_a_string_is_refused():
+    with pytest.raises(TypeError, match="opt='adam'"): grid(opt="adam")
+
+def test_grid_with_an_empty_list_is_refused():
+    with pytest.raises(ValueError, match="wd=\\[\\]"): grid(lr=[0.1], wd=[])
+
+def test_encode_zero_in_a_log_dimension_is_refused():
+    with pytest.raises(ValueError, match="wd=0"): encode([{"lr": 1e-3, "wd": 0}])
+
+def test_encode_configs_with_other_keys_are_refused():
+    with pytest.raises(ValueError, match="same keys"): encode([{"lr": 1e-3}, {"wd": 1e-3}])
+
+def test_encode_empty_is_refused():
+    with pytest.raises(ValueError, match="empty"): encode([])
+
+def test_encode_log_as_a_string_is_refused():
+    with pytest.raises(TypeError, match="log='lr'"): encode([{"lr": 1e-3}], log="lr")
+
+def test_expected_improvement_negative_sigma_is_refused():
+    with pytest.raises(ValueError, match="sigma"): expected_improvement([0.3, 0.2], [0.1, -0.1], 0.25)
+
+def test_expected_improvement_mismatched_shapes_are_refused():
+    with pytest.raises(ValueError, match="one shape"): expected_improvement([0.3, 0.2], [0.1], 0.25)
+
+def test_lcb_negative_kappa_is_refused():
+    with pytest.raises(ValueError, match="kappa=-1"): lower_confidence_bound([0.3], [0.1], kappa=-1)
+
+def test_forest_predict_mismatched_lengths_are_refused():
+    with pytest.raises(ValueError, match="one row per score"): forest_predict(np.zeros((4, 2)), [1, 2, 3], np.zeros((2, 2)))
+
+def test_forest_predict_wrong_columns_are_refused():
+    with pytest.raises(ValueError, match="2 columns"): forest_predict(np.zeros((4, 2)), [1, 2, 3, 4], np.zeros((2, 3)))
+
+DATA = (torch.randn(40, 8, 8), torch.randint(0, 10, (40,)), torch.randn(20, 8, 8), torch.randint(0, 10, (20,)))
+
+def test_one_cycle_trial_missing_key_is_refused():
+    with pytest.raises(ValueError, match=r"\['bs'\]"): one_cycle_trial({"lr": 1e-2, "wd": 0., "pct_start": 0.25}, DATA)

@@ -99,3 +99,91 @@ def test_pick_classes_relabels():
     x, y = torch.zeros(6, 2, 2), torch.tensor([0, 2, 4, 2, 7, 9])
     xs, ys = pick_classes(x, y, (2, 4, 9))
     assert xs.shape == (4, 1, 2, 2) and ys.tolist() == [0, 1, 0, 2]
+
+# bad input, unusual orders, checkpoints and resume
+from coursecompanion.learner import CheckpointCB
+from coursecompanion.transfer_learning import labelled_dls
+
+def params(learn): return [p.detach().clone() for p in learn.model.parameters()]
+
+def fresh_learner():
+    "The same data, other weights: what a resume must overwrite."
+    learn = tiny_learner()
+    with torch.no_grad():
+        for p in learn.model.parameters(): p.add_(1.)
+    return learn
+
+def test_fine_tune_stages_write_separate_checkpoints(tmp_path):
+    tiny_learner().fine_tune(2, 1e-2, freeze_epochs=1, valid=False, cbs=[CheckpointCB(tmp_path / "e{epoch}.pt")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e0.pt", "e1.pt", "frozen_e0.pt"]
+
+def test_fine_tune_resumes_the_unfrozen_stage_bitwise(tmp_path):
+    full = tiny_learner().fine_tune(2, 1e-2, valid=False, cbs=[CheckpointCB(tmp_path / "e{epoch}.pt")])
+    resumed = fresh_learner().fine_tune(2, 1e-2, valid=False, resume_from=tmp_path / "e0.pt")
+    assert all(torch.equal(a, b) for a, b in zip(params(full), params(resumed)))
+    assert all(p.requires_grad for p in resumed.model.parameters())
+
+def test_fine_tune_resumes_after_the_frozen_stage_bitwise(tmp_path):
+    full = tiny_learner().fine_tune(1, 1e-2, valid=False, cbs=[CheckpointCB(tmp_path / "e{epoch}.pt")])
+    resumed = fresh_learner().fine_tune(1, 1e-2, valid=False, resume_from=tmp_path / "frozen_e0.pt")
+    assert all(torch.equal(a, b) for a, b in zip(params(full), params(resumed)))
+
+def test_fine_tune_resume_with_other_settings_is_refused_before_any_change(tmp_path):
+    tiny_learner().fine_tune(2, 1e-2, valid=False, cbs=[CheckpointCB(tmp_path / "e{epoch}.pt")])
+    learn = fresh_learner()
+    before, flags = params(learn), [p.requires_grad for p in learn.model.parameters()]
+    with pytest.raises(ValueError, match="lr_mult"):
+        learn.fine_tune(2, 1e-2, lr_mult=10, valid=False, resume_from=tmp_path / "e0.pt")
+    assert all(torch.equal(a, b) for a, b in zip(before, params(learn)))
+    assert [p.requires_grad for p in learn.model.parameters()] == flags
+
+def test_fine_tune_resume_from_a_plain_checkpoint_is_refused(tmp_path):
+    learn = tiny_learner()
+    learn.save(tmp_path / "plain.pt")
+    with pytest.raises(ValueError, match="not written during fine_tune"):
+        learn.fine_tune(1, 1e-2, valid=False, resume_from=tmp_path / "plain.pt")
+
+def test_fine_tune_lr_mult_given_as_a_fraction_is_refused():
+    learn = tiny_learner()
+    with pytest.raises(ValueError, match="lr_mult=0.01"): learn.fine_tune(1, 1e-2, lr_mult=0.01, valid=False)
+    assert all(p.requires_grad for p in learn.model.parameters())  # not frozen on the way to the error
+
+def test_fine_tune_zero_epochs_is_refused_before_freezing():
+    learn = tiny_learner()
+    with pytest.raises(ValueError, match="freeze_epochs=0"): learn.fine_tune(1, 1e-2, freeze_epochs=0, valid=False)
+    assert all(p.requires_grad for p in learn.model.parameters())
+
+def test_gradual_unfreeze_with_too_few_epochs_is_refused():
+    learn = tiny_learner()
+    before = params(learn)
+    with pytest.raises(ValueError, match="epochs=2"): learn.gradual_unfreeze(2, valid=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, params(learn)))
+
+def test_gradual_unfreeze_stages_write_separate_checkpoints(tmp_path):
+    tiny_learner().gradual_unfreeze(5, valid=False, cbs=[CheckpointCB(tmp_path / "e{epoch}.pt")])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["e0.pt", "stage1_e0.pt", "stage2_e0.pt", "stage3_e0.pt", "stage4_e0.pt"]
+
+@pytest.mark.parametrize("n", [5, -5, 7])
+def test_freeze_to_out_of_range_is_refused(n):
+    learn = tiny_learner()
+    with pytest.raises(ValueError, match=f"n={n}"): learn.freeze_to(n)
+    assert all(p.requires_grad for p in learn.model.parameters())
+
+def test_freeze_to_a_float_is_refused():
+    with pytest.raises(TypeError, match="n=2.0"): tiny_learner().freeze_to(2.0)
+
+def test_pick_classes_unseen_class_is_refused():
+    x, y = torch.zeros(4, 2, 2), torch.tensor([0, 1, 2, 1])
+    with pytest.raises(ValueError, match=r"\[7\]"): pick_classes(x, y, (1, 7))
+
+def test_pick_classes_duplicate_class_is_refused():
+    x, y = torch.zeros(4, 2, 2), torch.tensor([0, 1, 2, 1])
+    with pytest.raises(ValueError, match="distinct"): pick_classes(x, y, (1, 1, 2))
+
+def test_labelled_dls_more_labels_than_the_pool_is_refused():
+    data = {"pool": (torch.zeros(30, 1, 4, 4, dtype=torch.uint8), torch.zeros(30, dtype=torch.long)),
+            "valid": (torch.zeros(5, 1, 4, 4, dtype=torch.uint8), torch.zeros(5, dtype=torch.long))}
+    stats = {"flatten": False, "scale": 255., "mean": 0.5, "std": 0.5}
+    with pytest.raises(ValueError, match="n=100"): labelled_dls(data, 100, stats)
+    assert len(labelled_dls(data, 30, stats).train.x) == 30

@@ -93,3 +93,38 @@ def test_inverted_dropout_mean_variance_and_eval():
     g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
     assert torch.equal(dropout(x, p, generator=g1), dropout(x, p, generator=g2))
     with pytest.raises(ValueError, match="p=1"): dropout(x, 1)
+
+# bad input: a clear error before anything changes, or the right result
+from coursecompanion.weight_decay import dropout, Dropout, SGDW, l2_penalty, param_groups
+
+def test_l2_penalty_of_a_module_is_refused():
+    with pytest.raises(TypeError, match="model.parameters"): l2_penalty(nn.Linear(2, 2), 0.1)
+
+def test_l2_penalty_negative_wd_is_refused():
+    with pytest.raises(ValueError, match="wd=-0.1"): l2_penalty(nn.Linear(2, 2).parameters(), -0.1)
+
+def test_l2_penalty_of_no_parameters_is_a_zero_tensor():
+    out = l2_penalty([], 0.1)
+    assert isinstance(out, torch.Tensor) and out.item() == 0
+
+def test_param_groups_of_parameters_instead_of_a_model_is_refused():
+    with pytest.raises(TypeError, match="not its parameters"): param_groups(nn.Linear(2, 2).parameters(), 0.1)
+
+def test_param_groups_nan_wd_is_refused():
+    with pytest.raises(ValueError, match="wd=nan"): param_groups(nn.Linear(2, 2), float("nan"))
+
+def test_sgdw_shrink_of_one_or_more_is_refused():
+    with pytest.raises(ValueError, match="lr \\* weight_decay"): SGDW(nn.Linear(2, 2).parameters(), lr=1., weight_decay=1.)
+
+def test_sgdw_step_after_a_schedule_raised_the_lr_is_refused_before_any_change():
+    m = nn.Linear(2, 2)
+    opt = SGDW(m.parameters(), lr=0.1, weight_decay=1.)
+    m(torch.ones(1, 2)).sum().backward()
+    before = [p.detach().clone() for p in m.parameters()]
+    opt.param_groups[0]["lr"] = 2.
+    with pytest.raises(ValueError, match="param group 0"): opt.step()
+    assert all(torch.equal(a, b) for a, b in zip(before, m.parameters()))
+
+@pytest.mark.parametrize("fn", [lambda: dropout(torch.ones(3), 50), lambda: Dropout(50)])
+def test_dropout_percentage_is_refused_with_a_hint(fn):
+    with pytest.raises(ValueError, match="e.g. 0.5"): fn()
