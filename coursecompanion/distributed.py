@@ -201,7 +201,6 @@ def ddp_main(argv=None):
         if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/12_distributed.ipynb #808c3887
-#| eval: false
 if __name__ == "__main__": ddp_main()
 
 # %% ../nbs/12_distributed.ipynb #d875a7cf
