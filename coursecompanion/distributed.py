@@ -22,9 +22,14 @@ from .learner import (
     Callback, CheckpointCB, Learner, MetricsCB, ProgressCB, accuracy, mlp)  # mlp: re-exported
 
 # %% ../nbs/12_distributed.ipynb #1a0f55da
-def shard_loader(dl, rank:int, world_size:int, seed:int=0):
+def shard_loader(dl, # A coursecompanion DataLoader or a torch DataLoader
+                 rank:int, # This process's rank, 0 to world_size - 1
+                 world_size:int, # Number of processes
+                 seed:int=0): # The shuffle seed of a DistributedSampler (the same on every rank)
     ("This rank's share of `dl` (in-memory `DataLoader` or torch DataLoader), padded like "
      "`DistributedSampler` when uneven.")
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank {rank} is outside 0..{world_size - 1} for world_size {world_size}")
     if isinstance(dl, DataLoader): return dl.shard(rank, world_size)
     if not isinstance(dl, torch.utils.data.DataLoader):
         raise TypeError(f"cannot shard a {type(dl).__name__}: use coursecompanion.data.DataLoader or "
@@ -143,6 +148,9 @@ class _TrainTimeCB(Callback):
 
 def rank_batch_size(bs:int, world_size:int) -> int:
     "Each rank's batch size for a global batch of `bs` items; an error if it does not divide."
+    for name, v in (("bs", bs), ("world_size", world_size)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
     if bs % world_size:
         raise ValueError(f"the global batch size {bs} does not divide by the world size {world_size}: use a "
                          f"multiple of {world_size}")
@@ -205,8 +213,13 @@ if __name__ == "__main__": ddp_main()
 
 # %% ../nbs/12_distributed.ipynb #d875a7cf
 def run_torchrun(args:list, # What follows `torchrun ...`: a script path or `-m module`, then its arguments
-                 nproc:int=2, timeout:float=120, threads:int|None=1):
+                 nproc:int=2, # Processes on this machine
+                 timeout:float=120, # Seconds before torchrun is stopped
+                 threads:int|None=1): # OMP threads per process; None leaves the environment's
     "Run `torchrun --nproc_per_node=nproc args...` on this machine (127.0.0.1 only); returns the completed process."
+    if isinstance(nproc, bool) or not isinstance(nproc, int) or nproc < 1:
+        raise ValueError(f"nproc must be a positive int (processes on this machine), got {nproc!r}")
+    if isinstance(args, (str, bytes)): raise TypeError(f"args must be a list such as ['-m', 'module'], got {args!r}")
     cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1",
            "--master_addr=127.0.0.1", f"--master_port={free_port()}", *map(str, args)]
     import coursecompanion
@@ -223,6 +236,11 @@ def allreduce_mean(shard_grads:list, # One list of gradient tensors per rank
                    world_size:int):
     ("What DDP computes from the ranks' gradients: each scaled by `1/world_size` (into the bucket), then "
      "summed over ranks.")
+    if isinstance(world_size, bool) or not isinstance(world_size, int) or world_size < 1:
+        raise ValueError(f"world_size must be a positive int, got {world_size!r}")
+    if len(shard_grads) != world_size:
+        raise ValueError(f"shard_grads holds {len(shard_grads)} ranks' gradients but world_size is {world_size}: "
+                         "pass one list of gradients per rank")
     out = []
     for gs in zip(*shard_grads):
         acc = gs[0] * (1.0 / world_size)

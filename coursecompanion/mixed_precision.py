@@ -25,11 +25,24 @@ def fp16_fate(g:torch.Tensor, # Nonzero float32 values (e.g. gradients)
     subnormal = int(((h > 0) & (h < tiny)).sum())
     return {"zero": zero, "subnormal": subnormal, "normal": len(h) - zero - subnormal - inf, "inf": inf}
 
+# %% ../nbs/11_mixed_precision.ipynb #f4bd4061
+def _check_scaler_args(init_scale, growth_factor, backoff_factor, growth_interval):
+    "Raise, naming the argument, unless the scaler's settings are ones `torch.amp.GradScaler` could use."
+    if not (isinstance(init_scale, (int, float)) and 0 < init_scale < float("inf")):
+        raise ValueError(f"init_scale must be a positive finite number such as 2.0**16, got {init_scale!r}")
+    if not growth_factor > 1: raise ValueError(f"growth_factor must be above 1, got {growth_factor!r}")
+    if not 0 < backoff_factor < 1: raise ValueError(f"backoff_factor must lie in (0, 1), got {backoff_factor!r}")
+    if isinstance(growth_interval, bool) or not isinstance(growth_interval, int) or growth_interval < 1:
+        raise ValueError(f"growth_interval must be a positive int (steps), got {growth_interval!r}")
+
 # %% ../nbs/11_mixed_precision.ipynb #cc9a98ff
 class SimulatedGradScaler:
     "Dynamic loss scaling in plain Python, with `torch.amp.GradScaler`'s interface and update rule (for any device)."
-    def __init__(self, init_scale:float=2.0**16, growth_factor:float=2.0, backoff_factor:float=0.5,
-                 growth_interval:int=2000):
+    def __init__(self, init_scale:float=2.0**16, # The first loss scale
+                 growth_factor:float=2.0, # Multiply the scale by this after `growth_interval` clean steps (> 1)
+                 backoff_factor:float=0.5, # Multiply the scale by this after an overflow (between 0 and 1)
+                 growth_interval:int=2000): # Clean steps before the scale grows
+        _check_scaler_args(init_scale, growth_factor, backoff_factor, growth_interval)
         self.scale_, self.growth_factor, self.backoff_factor = float(init_scale), growth_factor, backoff_factor
         self.growth_interval, self.growth_tracker, self.found_inf, self.unscaled = growth_interval, 0, False, False
     def is_enabled(self): return True
@@ -76,6 +89,9 @@ def state_dict(self:SimulatedGradScaler):
 @patch
 def load_state_dict(self:SimulatedGradScaler, d:dict):
     "Restore the state saved by `state_dict`."
+    missing = {"scale", "growth_factor", "backoff_factor", "growth_interval", "_growth_tracker"} - set(d)
+    if missing: raise ValueError(f"not a GradScaler state dict: missing {sorted(missing)}; pass scaler.state_dict()")
+    _check_scaler_args(d["scale"], d["growth_factor"], d["backoff_factor"], d["growth_interval"])
     self.scale_, self.growth_factor, self.backoff_factor = float(d["scale"]), d["growth_factor"], d["backoff_factor"]
     self.growth_interval, self.growth_tracker = d["growth_interval"], d["_growth_tracker"]
 
@@ -126,7 +142,11 @@ class MixedPrecisionCB(Callback):
     ("Train under `torch.autocast` (bfloat16 on the CPU, float16 + GradScaler on CUDA); weights and "
      "optimiser stay float32.")
     order = -15
-    def __init__(self, dtype:torch.dtype|None=None, init_scale:float=2.0**16):
+    def __init__(self, dtype:torch.dtype|None=None, # None: bfloat16 on the CPU, float16 on CUDA
+                 init_scale:float=2.0**16): # The GradScaler's first scale (float16 on CUDA)
+        if dtype not in (None, torch.float16, torch.bfloat16):
+            raise ValueError(f"dtype must be torch.float16, torch.bfloat16 or None, got {dtype!r}")
+        _check_scaler_args(init_scale, 2.0, 0.5, 1)
         self.dtype, self.init_scale, self.scaler, self.ctx, self._pending = dtype, init_scale, None, None, None
     def before_fit(self, learn):
         self.device_type = next(learn.model.parameters()).device.type
@@ -210,7 +230,11 @@ def __exit__(self:PeakMemory, *exc):
 # %% ../nbs/11_mixed_precision.ipynb #44752566
 def train_precision(dtype:torch.dtype|None, # None: plain float32; else the autocast dtype (through MixedPrecisionCB)
                     dls, # DataLoaders (flattened 28x28 images, 10 classes)
-                    epochs:int=3, lr:float=0.05, device="cpu", seed:int=42, hidden=(512, 256)):
+                    epochs:int=3, # Epochs of SGD with momentum 0.9
+                    lr:float=0.05, # Learning rate
+                    device="cpu", # Where to train
+                    seed:int=42, # Seeds the initial weights
+                    hidden=(512, 256)): # Hidden layer widths
     "Train an MLP in float32 or mixed precision; returns seconds per epoch, peak memory (MiB) and final accuracy."
     set_seed(seed)
     sizes = (dls.train.x.shape[1], *hidden)
@@ -226,10 +250,19 @@ def train_precision(dtype:torch.dtype|None, # None: plain float32; else the auto
             "accuracy": learn.recorder.values[-1]["accuracy"], "valid_loss": learn.recorder.values[-1]["valid_loss"]}
 
 # %% ../nbs/11_mixed_precision.ipynb #2c52cfc9
-def train_precision_subprocess(dtype:str, n_train:int=20_000, n_valid:int=10_000, bs:int=256,
-                               epochs:int=3, timeout:float=900,
-                               threads:int=1) -> dict:
+def train_precision_subprocess(dtype:str, # "float32", "bfloat16" or "float16", as a string
+                               n_train:int=20_000, # Fashion-MNIST training images
+                               n_valid:int=10_000, # Test images
+                               bs:int=256, # Batch size
+                               epochs:int=3, # Epochs
+                               timeout:float=900, # Seconds before the child is stopped
+                               threads:int=1) -> dict: # PyTorch threads in the child
     "Run `train_precision` on Fashion-MNIST in a fresh Python process, so its peak memory is its own."
+    if dtype not in ("float32", "bfloat16", "float16"):
+        raise ValueError(f"dtype must be 'float32', 'bfloat16' or 'float16' (a string), got {dtype!r}")
+    for name, v in (("n_train", n_train), ("n_valid", n_valid), ("bs", bs), ("epochs", epochs), ("threads", threads)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
     code = ("import json, torch; from coursecompanion.core import setup_cpu; from coursecompanion.data "
             "import fashion_dls; "
             f"from coursecompanion.mixed_precision import train_precision; setup_cpu({threads}); "
