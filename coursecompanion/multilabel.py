@@ -27,11 +27,17 @@ def make_grid(x:torch.Tensor, # Digits pool, uint8 (N, size, size)
               n:int, # How many grid images to make
               seed:int=0, # Seeds the choice of digits, classes and cells
               max_digits:int=3, # Each image holds 1 to `max_digits` digits (at most 4)
-              n_classes:int=10):
+              n_classes:int=10): # Classes of the pool (labels 0 to n_classes - 1)
     "`n` 2x2 grids of 1-`max_digits` digits of distinct classes from the pool `(x, y)`, multi-hot targets: a `Grid`."
     if not 1 <= max_digits <= 4: raise ValueError(f"a 2x2 grid holds 1 to 4 digits, not max_digits={max_digits}")
+    if len(x) != len(y): raise ValueError(f"x and y must have one label per digit, got {len(x)} and {len(y)}")
+    if n < 0: raise ValueError(f"n must be 0 or more grid images, got {n}")
+    if max_digits > n_classes: raise ValueError(f"max_digits={max_digits} distinct classes need n_classes >= it")
     rng, s = np.random.default_rng(seed), x.shape[-1]
     by_class = [np.flatnonzero(y.numpy() == c) for c in range(n_classes)]
+    missing = [c for c, idx in enumerate(by_class) if not len(idx)]
+    if missing:
+        raise ValueError(f"the pool has no digit of class(es) {missing}: give make_grid a pool with every class")
     cells, src = np.full((n, 4), -1), np.full((n, 4), -1)
     for i in range(n):
         k = rng.integers(1, max_digits + 1)
@@ -52,7 +58,10 @@ def _paste(x, cells, src, s, n_classes):
 # %% ../nbs/14_multilabel.ipynb #b57c8fad
 class GridCNN(nn.Module):
     "Conv-BN-ReLU layers (`body`), global average pooling and a linear head (`fc`): one logit per label."
-    def __init__(self, n_out:int=10, widths:tuple=(16, 32, 64, 64, 64), n_strided:int=3, n_in:int=1):
+    def __init__(self, n_out:int=10, # Labels: one logit each
+                 widths:tuple=(16, 32, 64, 64, 64), # Channels of each conv layer
+                 n_strided:int=3, # The first `n_strided` layers halve the size
+                 n_in:int=1): # Input channels
         super().__init__()
         layers, c = [], n_in
         for i, w in enumerate(widths):
@@ -61,33 +70,57 @@ class GridCNN(nn.Module):
         self.body, self.fc = nn.Sequential(*layers), nn.Linear(c, n_out)
     def forward(self, x): return self.fc(self.body(x).mean((2, 3)))
 
+# %% ../nbs/14_multilabel.ipynb #d108fd8b
+def _check_pair(preds, targets, names=("preds", "targets")):
+    "Raise unless `preds` and `targets` are tensors of the same (n, labels) shape."
+    for nm, t in zip(names, (preds, targets)):
+        if not torch.is_tensor(t): raise TypeError(f"{nm} must be a torch.Tensor, got {type(t).__name__}")
+    if preds.shape != targets.shape or preds.ndim != 2:
+        raise ValueError(f"{names[0]} {tuple(preds.shape)} and {names[1]} {tuple(targets.shape)} must have the same "
+                         "(n, labels) shape: one row per item, one column per label")
+
+def _check_thresh(thresh, name="thresh"):
+    "Raise unless `thresh` is a probability; a percentage such as 50 gets a hint."
+    t = torch.as_tensor(thresh, dtype=torch.float32)
+    if not torch.isfinite(t).all() or (t < 0).any() or (t > 1).any():
+        hint = " (a percentage? divide by 100)" if (t > 1).any() and (t <= 100).all() else ""
+        raise ValueError(f"{name} must be a probability in [0, 1], got {thresh!r}{hint}")
+
 # %% ../nbs/14_multilabel.ipynb #c9b854c5
-def soft_target_ce(logits:torch.Tensor, targets:torch.Tensor):
+def soft_target_ce(logits:torch.Tensor, # Logits (n, labels)
+                   targets:torch.Tensor): # Multi-hot targets (n, labels)
     "Softmax cross-entropy against multi-hot `targets` spread evenly over the labels present (the softmax baseline)."
+    _check_pair(logits, targets, ("logits", "targets"))
     return F.cross_entropy(logits, targets / targets.sum(1, keepdim=True).clamp(min=1))
 
 # %% ../nbs/14_multilabel.ipynb #2338f1a2
 def accuracy_multi(preds:torch.Tensor, # Probabilities (or logits with `sigmoid=True`), (n, labels)
                    targets:torch.Tensor, # Multi-hot targets, (n, labels)
-                   thresh:float=0.5, # Predict a label when its probability exceeds this
+                   thresh:float=0.5, # Predict a label when its probability exceeds this (a probability, not a %)
                    sigmoid:bool=False): # Apply a sigmoid to `preds` first (they are logits)
     "Fraction of (item, label) pairs predicted right at `thresh`."
+    _check_pair(preds, targets)
+    _check_thresh(thresh)
     if sigmoid: preds = torch.sigmoid(preds)
+    elif preds.numel() and (preds.min() < 0 or preds.max() > 1):
+        raise ValueError("preds hold values outside [0, 1]: they look like logits, so pass sigmoid=True")
     return ((preds > thresh) == targets.bool()).float().mean()
 
-def all_negative_accuracy(targets:torch.Tensor):
+def all_negative_accuracy(targets:torch.Tensor # Multi-hot targets, (n, labels)
+                         ):
     "Accuracy per element of predicting no label at all: the baseline that `accuracy_multi` must beat."
     return 1 - targets.float().mean()
 
 # %% ../nbs/14_multilabel.ipynb #1e813aea
-def label_counts(preds:torch.Tensor, targets:torch.Tensor):
+def label_counts(preds:torch.Tensor, # Boolean predictions (n, labels)
+                 targets:torch.Tensor): # Multi-hot targets (n, labels)
     "True positives, false positives and false negatives per label (columns) of boolean `preds` against `targets`."
+    _check_pair(preds, targets)
     p, t = preds.bool(), targets.bool()
     return (p & t).sum(0).float(), (p & ~t).sum(0).float(), (~p & t).sum(0).float()
-
 def _div(a, b): return torch.where(b > 0, a / b.clamp(min=1e-12), torch.zeros_like(a))
-
-def precision_recall(preds:torch.Tensor, targets:torch.Tensor):
+def precision_recall(preds:torch.Tensor, # Boolean predictions (n, labels)
+                     targets:torch.Tensor): # Multi-hot targets (n, labels)
     "Precision and recall of each label (0 where undefined)."
     tp, fp, fn = label_counts(preds, targets)
     return _div(tp, tp + fp), _div(tp, tp + fn)
@@ -98,6 +131,9 @@ def fbeta(preds:torch.Tensor, # Boolean predictions (n, labels)
           beta:float=1., # Recall counts `beta` times as much as precision
           average:str="micro"): # "micro" (pool the counts), "macro" (mean over labels) or None (per label)
     "F-beta score of multi-label predictions."
+    if not beta > 0: raise ValueError(f"beta must be positive (1 weighs precision and recall alike), got {beta!r}")
+    if preds.dtype.is_floating_point and ((preds != 0) & (preds != 1)).any():
+        raise ValueError("preds must be boolean predictions: threshold the probabilities first (probs > 0.5)")
     tp, fp, fn = label_counts(preds, targets)
     if average == "micro": tp, fp, fn = tp.sum(), fp.sum(), fn.sum()
     elif average not in ("macro", None): raise ValueError(f"average must be 'micro', 'macro' or None, got {average!r}")
@@ -109,6 +145,9 @@ def fbeta(preds:torch.Tensor, # Boolean predictions (n, labels)
 def average_precision(scores:torch.Tensor, # Scores of one label, (n,)
                       targets:torch.Tensor): # 0/1 targets, (n,)
     "Average precision: the sum of (recall gained) x (precision) over the distinct score thresholds, as scikit-learn."
+    if scores.ndim != 1 or scores.shape != targets.shape:
+        raise ValueError(f"scores {tuple(scores.shape)} and targets {tuple(targets.shape)} must be one label's (n,)")
+    if not targets.bool().any(): raise ValueError("targets hold no positive item: average precision is undefined")
     order = torch.argsort(scores, descending=True, stable=True)
     s, t = scores[order], targets[order].float()
     last = torch.cat([torch.nonzero(s[1:] != s[:-1])[:, 0], torch.tensor([len(s) - 1])])  # end of each tie group
@@ -116,8 +155,10 @@ def average_precision(scores:torch.Tensor, # Scores of one label, (n,)
     precision, recall = tp / (last + 1).float(), tp / tp[-1]
     return (torch.diff(recall, prepend=torch.zeros(1)) * precision).sum()
 
-def mean_average_precision(scores:torch.Tensor, targets:torch.Tensor):
+def mean_average_precision(scores:torch.Tensor, # Scores (n, labels)
+                           targets:torch.Tensor): # Multi-hot targets (n, labels)
     "Mean over labels (columns) of the average precision."
+    _check_pair(scores, targets, ("scores", "targets"))
     return torch.stack([average_precision(scores[:, j], targets[:, j]) for j in range(scores.shape[1])]).mean()
 
 # %% ../nbs/14_multilabel.ipynb #748394ba
@@ -126,6 +167,9 @@ def best_threshold(probs:torch.Tensor, # Probabilities (n, labels)
                    grid=None, # Candidate thresholds (default 0.02 to 0.98 in steps of 0.02)
                    per_label:bool=False): # One threshold per label (each label's F1), or one for all (micro F1)
     "The threshold(s) maximising F1 on `(probs, targets)`: a float, or a tensor with one per label."
-    grid = torch.arange(1, 50) / 50 if grid is None else torch.as_tensor(grid)
+    grid = torch.arange(1, 50) / 50 if grid is None else torch.as_tensor(grid, dtype=torch.float32).flatten()
+    _check_pair(probs, targets, ("probs", "targets"))
+    if not len(grid): raise ValueError("grid must hold at least one candidate threshold")
+    _check_thresh(grid, "grid")
     f = torch.stack([fbeta(probs > t, targets, average=None if per_label else "micro") for t in grid])
     return grid[f.argmax(0)] if per_label else grid[f.argmax()].item()
