@@ -72,7 +72,9 @@ class DDPCB(Callback):
     ("When torch.distributed is initialised: DDP model, sharded data, metrics averaged over ranks, "
      "logs from rank 0 only.")
     order = 65
-    def __init__(self, shard_valid:bool=True, seed:int=0, **ddp_kwargs):
+    def __init__(self, shard_valid:bool=True, # Shard the validation loader too (metrics are then reduced)
+                 seed:int=0, # The DistributedSampler's shuffle seed, for torch loaders
+                 **ddp_kwargs): # Passed to `DistributedDataParallel`
         self.shard_valid, self.seed, self.ddp_kwargs, self.active = shard_valid, seed, ddp_kwargs, False
     def before_fit(self, learn):
         self.rank, self.world_size = dist_info()

@@ -19,6 +19,9 @@ from .learner import Callback, Learner, MetricsCB, accuracy
 def fp16_fate(g:torch.Tensor, # Nonzero float32 values (e.g. gradients)
               scale:float=1.0): # The loss scale they are multiplied by before being stored in float16
     "How many of `g * scale` become zero, subnormal, normal or infinite when stored in float16."
+    if not torch.is_tensor(g): raise TypeError(f"g must be a torch.Tensor of values, got {type(g).__name__}")
+    if not (isinstance(scale, (int, float)) and 0 < scale < float("inf")):
+        raise ValueError(f"scale must be a positive finite number such as 2**16, got {scale!r}")
     h = (g.float() * scale).half().abs()
     tiny = torch.finfo(torch.float16).smallest_normal
     zero, inf = int((h == 0).sum()), int(h.isinf().sum())

@@ -116,3 +116,9 @@ def test_callback_rejects_a_dtype_string_at_once():
 def test_subprocess_run_rejects_an_unknown_dtype():
     from coursecompanion.mixed_precision import train_precision_subprocess
     with pytest.raises(ValueError, match="dtype"): train_precision_subprocess("fp16")
+
+def test_fp16_fate_rejects_a_zero_scale():
+    with pytest.raises(ValueError, match="scale"): fp16_fate(torch.tensor([1e-6, 1.0]), scale=0)
+
+def test_fp16_fate_rejects_a_list():
+    with pytest.raises(TypeError, match="torch.Tensor"): fp16_fate([1e-6, 1.0])
