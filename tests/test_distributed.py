@@ -54,3 +54,21 @@ def test_allreduce_mean_is_ddp_average():
     assert torch.equal(allreduce_mean(g, 2)[0], torch.tensor([1.5, 4.0]))
     a, b = torch.randn(1000), torch.randn(1000)
     assert torch.equal(allreduce_mean([[a], [b]], 2)[0], allreduce_mean([[b], [a]], 2)[0])   # two ranks: order-free
+
+# Bad input: a clear error naming the argument.
+def test_rank_batch_size_rejects_zero():
+    with pytest.raises(ValueError, match="bs must be a positive int"): rank_batch_size(0, 2)
+
+def test_rank_batch_size_rejects_a_zero_world():
+    with pytest.raises(ValueError, match="world_size"): rank_batch_size(256, 0)
+
+def test_allreduce_mean_needs_one_list_per_rank():
+    g = [[torch.ones(2)], [torch.ones(2)]]
+    with pytest.raises(ValueError, match="world_size is 3"): allreduce_mean(g, 3)
+
+def test_shard_loader_rejects_a_rank_outside_the_world_for_torch_loaders():
+    tdl = torch.utils.data.DataLoader(TensorDataset(torch.zeros(10, 1), torch.zeros(10)), batch_size=4)
+    with pytest.raises(ValueError, match="outside 0..1"): shard_loader(tdl, 2, 2)
+
+def test_run_torchrun_rejects_zero_processes():
+    with pytest.raises(ValueError, match="nproc"): run_torchrun(["-c", "pass"], nproc=0)

@@ -97,3 +97,28 @@ def test_cuda_gradscaler_skips_overflow(dls):
     set_seed(0); learn = Learner(mlp(), dls, lr=0.05, opt_func=sgd, cbs=[MixedPrecisionCB(torch.float16)], device="cuda")
     inj = Inject({4: float("inf")}); learn.fit(1, cbs=[inj])
     assert inj.log[4][2] is False and inj.log[4][1] == inj.log[4][0] / 2
+
+# Bad input: a clear error naming the argument, raised before anything changes.
+@pytest.mark.parametrize("kw,name", [(dict(init_scale=0), "init_scale"), (dict(growth_factor=0.5), "growth_factor"),
+                                     (dict(backoff_factor=2.0), "backoff_factor"),
+                                     (dict(growth_interval=0), "growth_interval")])
+def test_simulated_scaler_rejects_bad_settings(kw, name):
+    with pytest.raises(ValueError, match=name): SimulatedGradScaler(**kw)
+
+def test_simulated_scaler_rejects_a_foreign_state_dict():
+    s = SimulatedGradScaler(init_scale=8.0)
+    with pytest.raises(ValueError, match="missing"): s.load_state_dict({"scale": 4.0})
+    assert s.get_scale() == 8.0
+
+def test_callback_rejects_a_dtype_string_at_once():
+    with pytest.raises(ValueError, match="dtype"): MixedPrecisionCB("bf16")
+
+def test_subprocess_run_rejects_an_unknown_dtype():
+    from coursecompanion.mixed_precision import train_precision_subprocess
+    with pytest.raises(ValueError, match="dtype"): train_precision_subprocess("fp16")
+
+def test_fp16_fate_rejects_a_zero_scale():
+    with pytest.raises(ValueError, match="scale"): fp16_fate(torch.tensor([1e-6, 1.0]), scale=0)
+
+def test_fp16_fate_rejects_a_list():
+    with pytest.raises(TypeError, match="torch.Tensor"): fp16_fate([1e-6, 1.0])

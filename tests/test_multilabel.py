@@ -85,3 +85,41 @@ def test_best_threshold():
     p, t = torch.tensor([[0.9, 0.1], [0.3, 0.6], [0.2, 0.7]]), torch.tensor([[1., 0], [1, 1], [0, 1]])
     assert best_threshold(p, t, grid=[0.1, 0.25, 0.5]) == 0.25
     assert best_threshold(p, t, grid=[0.1, 0.25, 0.5], per_label=True).tolist() == pytest.approx([0.25, 0.1])
+
+# Bad input: a clear error naming the argument, or the right answer.
+def test_accuracy_multi_rejects_a_percentage_threshold():
+    p, t = torch.full((4, 3), 0.7), torch.ones(4, 3)
+    with pytest.raises(ValueError, match="percentage"): accuracy_multi(p, t, thresh=50)
+
+def test_accuracy_multi_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="same"): accuracy_multi(torch.rand(4, 3), torch.ones(4, 5))
+
+def test_accuracy_multi_rejects_logits_without_sigmoid():
+    with pytest.raises(ValueError, match="sigmoid=True"): accuracy_multi(torch.randn(8, 3) * 5, torch.ones(8, 3))
+
+def test_fbeta_rejects_probabilities():
+    with pytest.raises(ValueError, match="threshold the probabilities"): fbeta(torch.rand(6, 3), torch.ones(6, 3))
+
+def test_fbeta_rejects_a_nonpositive_beta():
+    with pytest.raises(ValueError, match="beta"): fbeta(torch.ones(6, 3).bool(), torch.ones(6, 3), beta=0)
+
+def test_best_threshold_rejects_a_percentage_grid():
+    with pytest.raises(ValueError, match="grid"): best_threshold(torch.rand(6, 3), torch.ones(6, 3), grid=[10, 50, 90])
+
+def test_make_grid_needs_every_class_in_the_pool(pool):
+    x, y = pool
+    keep = y != 7
+    with pytest.raises(ValueError, match=r"class\(es\) \[7\]"): make_grid(x[keep], y[keep], 10)
+
+def test_make_grid_rejects_mismatched_pool(pool):
+    x, y = pool
+    with pytest.raises(ValueError, match="one label per digit"): make_grid(x, y[:10], 10)
+
+def test_average_precision_without_positives_is_an_error():
+    with pytest.raises(ValueError, match="no positive"): average_precision(torch.rand(5), torch.zeros(5))
+
+def test_soft_target_ce_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="same"): soft_target_ce(torch.randn(4, 10), torch.ones(4, 9))
+
+def test_mean_average_precision_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="same"): mean_average_precision(torch.rand(4, 3), torch.ones(3, 3))

@@ -58,3 +58,51 @@ def test_accuracy_at_counts_hits():
     y = torch.tensor([1] * 6 + [1] * 2 + [0] * 2)
     m = Pick()
     assert accuracy_at(m, x, y, 20, bs=3) == pytest.approx(0.8) and m.size == 20
+
+# Bad input: a clear error naming the argument, or the right answer; no state changed that is not ours.
+def test_callback_rejects_an_int_for_sizes():
+    with pytest.raises(TypeError, match=r"pass \[size\]"): ProgressiveResizeCB(28)
+
+def test_callback_rejects_empty_sizes():
+    with pytest.raises(TypeError, match="non-empty"): ProgressiveResizeCB([])
+
+def test_callback_rejects_a_zero_size():
+    with pytest.raises(ValueError, match="at least 1 pixel"): ProgressiveResizeCB([0, 28])
+
+def test_callback_rejects_a_bad_valid_size():
+    with pytest.raises(ValueError, match="valid_size"): ProgressiveResizeCB([28], valid_size=-1)
+
+def test_callback_rejects_a_percentage_min_scale():
+    with pytest.raises(ValueError, match="min_scale"): ProgressiveResizeCB([28], augment=True, min_scale=35)
+
+def test_count_macs_keeps_training_mode():
+    m = fcn().train()
+    count_macs(m, 28)
+    assert m.training and all(mod.training for mod in m.modules())
+
+def test_accuracy_at_keeps_training_mode():
+    m = fcn().train()
+    accuracy_at(m, torch.rand(8, 1, 28, 28), torch.zeros(8).long(), 14)
+    assert m.training
+
+def test_accuracy_at_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="same number"):
+        accuracy_at(fcn(), torch.rand(8, 1, 28, 28), torch.zeros(5).long(), 14)
+
+def test_resize_batch_needs_a_channel_axis():
+    with pytest.raises(ValueError, match="channel axis"): resize_batch(torch.rand(4, 28, 28), 14)
+
+def test_resize_batch_rejects_a_float_size():
+    with pytest.raises(TypeError, match="size must be an int"): resize_batch(torch.rand(4, 1, 28, 28), 14.5)
+
+def test_augmented_fits_are_reproducible():
+    from coursecompanion.progressive_resizing import random_resized_crop
+    x = torch.rand(4, 1, 28, 28)
+    a, b = (random_resized_crop(x, 14, generator=torch.Generator().manual_seed(3)) for _ in range(2))
+    assert torch.equal(a, b) and a.shape == (4, 1, 14, 14)
+
+def test_macs_to_reach():
+    from coursecompanion.progressive_resizing import macs_to_reach
+    assert macs_to_reach([10, 20], [0.5, 0.9], 0.7, start=0.1) == pytest.approx(15.0)
+    assert macs_to_reach([10, 20], [0.5, 0.9], 0.95) is None
+    with pytest.raises(ValueError, match="one value per epoch"): macs_to_reach([10], [0.5, 0.9], 0.7)
