@@ -1,4 +1,4 @@
-"Lesson 15's package code outside the notebook: streamed BPTT windows, Kneser-Ney against nltk, batch-independent predictions, the LM cache, bad input."
+"Lesson 15's package code outside the notebook: BPTT windows, Kneser-Ney against nltk, batch-independent predictions, the stored LM, bad input."
 import json, math, random
 import pytest
 import torch
@@ -82,18 +82,42 @@ def test_gradual_unfreezing_and_discriminative_lrs():
     freeze_to(groups, 0); fit_one_cycle(learn, 1, discriminative_lrs(1e-2, len(groups), 2.0), valid=False)
     assert not all(torch.equal(a, p) for a, p in zip(before, groups[0] + groups[1]))
 
+TINY = dict(n_train=600, n_valid=200, max_vocab=200, emb_sz=8, n_hid=12, epochs=1, bs=8, bptt=10)
+
 def test_cached_lm_is_checked_and_rebuilt(tmp_path):
-    cfg = dict(n_train=600, n_valid=200, max_vocab=200, emb_sz=8, n_hid=12, epochs=1, bs=8, bptt=10)
-    m1, v1, log1 = cached_fortunes_lm(tmp_path, **cfg)
-    m2, v2, log2 = cached_fortunes_lm(tmp_path, **cfg)
+    m1, v1, log1 = cached_fortunes_lm(tmp_path, **TINY)
+    m2, v2, log2 = cached_fortunes_lm(tmp_path, **TINY)
     assert not log1["cached"] and log2["cached"] and v1.itos == v2.itos
     assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
-    path = tmp_path/"fortunes_lm.pth"
+    path = tmp_path/"fortunes_lm.pt"
     path.write_bytes(path.read_bytes()[:-4] + b"oops")  # corrupted: the checksum no longer matches
-    _, _, log3 = cached_fortunes_lm(tmp_path, **cfg)
+    _, _, log3 = cached_fortunes_lm(tmp_path, **TINY)
     assert not log3["cached"]
     meta = json.loads((tmp_path/"fortunes_lm.json").read_text())
     assert meta["config"]["n_hid"] == 12 and len(meta["sha256"]) == 64
+    assert {"machine", "date", "command", "torch"} <= set(meta["record"]) and len(meta["key"]) == 16
+
+def test_cached_lm_refuses_weights_from_other_code_when_not_building(tmp_path):
+    cached_fortunes_lm(tmp_path, **TINY)
+    meta = tmp_path/"fortunes_lm.json"
+    info = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**info, "key": "0" * 16}))  # as if the code on its path had changed since
+    with pytest.raises(FileNotFoundError, match="from other code.*benchmarks/pretrain_lm.py"):
+        cached_fortunes_lm(tmp_path, build=False, **TINY)
+    with pytest.raises(FileNotFoundError, match="missing"): cached_fortunes_lm(tmp_path/"none", build=False, **TINY)
+
+def test_code_key_follows_the_code_and_the_settings():
+    from coursecompanion.language_model import code_key, _LM_CODE
+    assert code_key(_LM_CODE, 1) == code_key(_LM_CODE, 1) != code_key(_LM_CODE, 2)
+    assert code_key(_LM_CODE[:-1], 1) != code_key(_LM_CODE, 1)
+
+def test_the_stored_lm_and_curve_match_the_code():
+    "The LM and curve in stored/ were built by the code on their path: after a change there, run benchmarks/pretrain_lm.py."
+    from pathlib import Path
+    from coursecompanion.language_model import cached_results, curve_config
+    store = Path(__file__).resolve().parent.parent/"stored"/"15_language_model"
+    _, _, log = cached_fortunes_lm(store, build=False)
+    assert log["cached"] and len(cached_results(store/"curve.json", curve_config(log["sha256"]))["results"]) > 0
 
 def test_bad_input_is_refused_or_handled():
     with pytest.raises(TypeError, match="needs a str"): tokenize(float("nan"))
@@ -111,7 +135,6 @@ def test_bad_input_is_refused_or_handled():
     assert torch.equal(pad_batch([torch.tensor([5, 6]), torch.tensor([7])], 1), torch.tensor([[5, 6], [7, 1]]))
 
 def test_sampling_and_generation():
-    with pytest.raises(ValueError, match="temperature"): sample_next(torch.zeros(3), temperature=0)
     g = torch.Generator().manual_seed(0)
     assert {sample_next(torch.tensor([3., 2., -5., -5.]), top_k=2, generator=g) for _ in range(300)} == {0, 1}
     v = Vocab([tokenize("a b c d e f a b c d e f")], min_freq=1)
@@ -120,6 +143,137 @@ def test_sampling_and_generation():
     out = generate(lm, v, "a b zzz", 8, seed=3)
     assert out == generate(lm, v, "a b zzz", 8, seed=3) and len(out.split()) == 8
     assert "xxpad" not in out.split() and "xxbos" not in out.split()
+
+def _tiny_lm(v):
+    set_seed(0)
+    return LMModel(AWDLSTM(len(v), 6, 10))
+
+V = Vocab([tokenize("a b c d e f a b c d e f")], min_freq=1)
+
+def test_sample_next_temperature_zero_is_greedy():
+    assert [sample_next(torch.tensor([0., 3., 1.]), temperature=0) for _ in range(5)] == [1] * 5
+
+def test_sample_next_refuses_negative_or_nan_temperature():
+    for t in (-1., float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="temperature"): sample_next(torch.zeros(3), temperature=t)
+
+def test_sample_next_refuses_top_k_zero_the_hugging_face_spelling_of_none():
+    with pytest.raises(ValueError, match="top_k=0.*None"): sample_next(torch.zeros(3), top_k=0)
+
+def test_sample_next_refuses_nan_logits():
+    with pytest.raises(ValueError, match="NaN"): sample_next(torch.tensor([0., float("nan")]))
+
+def test_generate_refuses_top_k_zero_before_any_work():
+    with pytest.raises(ValueError, match="top_k"): generate(_tiny_lm(V), V, "a b", 3, top_k=0)
+
+def test_generate_refuses_another_vocabulary():
+    with pytest.raises(ValueError, match="vocab has"): generate(_tiny_lm(V), Vocab([tokenize("x y x y")], min_freq=1), "x")
+
+def test_generate_refuses_negative_n_tokens():
+    with pytest.raises(ValueError, match="n_tokens"): generate(_tiny_lm(V), V, "a", -1)
+
+def test_generate_keeps_the_models_mode_and_carried_state():
+    lm = _tiny_lm(V).train()
+    lm(torch.tensor([[4, 5, 6]]))
+    h = lm.encoder.hidden
+    generate(lm, V, "a b", 3)
+    assert lm.training and lm.encoder.hidden is h
+
+def test_token_logprobs_keeps_the_models_mode():
+    lm = _tiny_lm(V).train()
+    token_logprobs(lm, LMLoader([torch.randint(0, len(V), (50,))], bs=2, bptt=5))
+    assert lm.training and all(m.training for m in lm.modules())
+
+def test_predict_docs_keeps_the_models_mode():
+    model = _classifier().train()
+    predict_docs(model, [torch.tensor([4, 5, 6])])
+    assert model.training
+
+def test_classifier_leaves_a_shared_encoder_stateful():
+    lm = _tiny_lm(V)
+    PoolingClassifier(lm.encoder, 2).eval()(torch.tensor([[4, 5, 6]]))
+    assert lm.encoder.stateful  # the LM sharing this encoder still carries its state across windows
+
+def test_perplexity_refuses_empty_and_probabilities():
+    with pytest.raises(ValueError, match="empty"): perplexity(torch.tensor([]))
+    with pytest.raises(ValueError, match="log p"): perplexity(torch.tensor([0.5, 0.2]))
+
+def test_kneser_ney_names_an_unseen_word_instead_of_a_math_domain_error():
+    kn = KneserNey(list("abcabcabd"), 3)
+    with pytest.raises(ValueError, match="never seen in training.*'z'.*xxunk"): kn.logprobs(list("abz"))
+    assert kn.prob("z", ("a", "b")) == 0.0
+
+def test_kneser_ney_refuses_bad_order_discount_and_empty_text():
+    with pytest.raises(ValueError, match="order"): KneserNey(list("abc"), 0)
+    with pytest.raises(ValueError, match="discount"): KneserNey(list("abc"), 2, 75)
+    with pytest.raises(ValueError, match="training tokens"): KneserNey([], 2)
+
+def test_kneser_ney_of_order_one_is_the_unigram_frequency():
+    assert KneserNey(list("aab"), 1).prob("a") == pytest.approx(2 / 3)
+
+def test_vocab_refuses_strings_and_bad_sizes():
+    with pytest.raises(TypeError, match="token lists"): Vocab(["the film", "a film"])
+    with pytest.raises(TypeError, match="token lists"): Vocab("the film")
+    with pytest.raises(ValueError, match="max_size"): Vocab([["a"]], max_size=2)
+    with pytest.raises(ValueError, match="min_freq"): Vocab([["a"]], min_freq=0)
+
+def test_encode_refuses_a_string_and_decode_an_unknown_id():
+    with pytest.raises(TypeError, match="tokenize"): V.encode("a b")
+    with pytest.raises(ValueError, match="outside this vocabulary"): V.decode([2, 999])
+
+def test_lm_loader_refuses_bad_sizes_and_float_ids():
+    with pytest.raises(ValueError, match="bs=0"): LMLoader([torch.arange(10)], bs=0)
+    with pytest.raises(ValueError, match="bptt=0"): LMLoader([torch.arange(10)], bs=2, bptt=0)
+    with pytest.raises(TypeError, match="integer"): LMLoader([torch.rand(10)], bs=2)
+
+def test_dropout_refuses_a_percentage():
+    from coursecompanion.language_model import LockedDropout
+    with pytest.raises(ValueError, match="p=50"): LockedDropout(50)
+    with pytest.raises(ValueError, match="weight_p=1"): AWDLSTM(10, 4, 6, weight_p=1)
+
+def test_encoder_refuses_ids_outside_its_vocabulary():
+    with pytest.raises(ValueError, match="outside this model's vocabulary"): AWDLSTM(10, 4, 6)(torch.tensor([[3, 12]]))
+    with pytest.raises(TypeError, match="batch, time"): AWDLSTM(10, 4, 6)(torch.tensor([3, 4]))
+
+def test_a_misspelt_setting_is_refused():
+    from coursecompanion.language_model import lm_from_config
+    with pytest.raises(ValueError, match="unknown settings.*hidn"): lm_from_config(30, 1, hidn=5)
+    with pytest.raises(ValueError, match="unknown settings"): cached_fortunes_lm("unused", build=False, epoch=3)
+
+def test_constants_are_read_only():
+    from coursecompanion.language_model import PRETRAIN, SCHEDULES, CURVE, SPECIALS
+    for const in (PRETRAIN, SCHEDULES, CURVE):
+        with pytest.raises(TypeError): const["x"] = 1
+    assert isinstance(SPECIALS, tuple) and all(isinstance(v, tuple) for v in CURVE.values())
+
+def test_freeze_to_refuses_a_group_that_does_not_exist():
+    groups = layer_groups(_classifier())
+    with pytest.raises(ValueError, match="n=4"): freeze_to(groups, 4)
+    assert all(p.requires_grad for g in groups for p in g)  # refused before any change
+
+def test_discriminative_lrs_refuses_bad_values():
+    with pytest.raises(ValueError, match="n=0"): discriminative_lrs(1e-2, 0)
+    with pytest.raises(ValueError, match="lr=-0.01"): discriminative_lrs(-1e-2, 3)
+
+def test_classifier_loader_refuses_float_labels():
+    with pytest.raises(ValueError, match="class ids"): ClassifierLoader([torch.tensor([4, 5])], [0.7])
+    with pytest.raises(ValueError, match="bs=0"): ClassifierLoader([torch.tensor([4, 5])], [0], bs=0)
+
+def test_train_classifier_refuses_an_unknown_schedule_and_one_class():
+    from coursecompanion.language_model import train_classifier
+    enc, docs = AWDLSTM(30, 8, 12), [torch.tensor([4, 5])] * 4
+    with pytest.raises(ValueError, match="schedule='ulmfit'"): train_classifier(enc, docs, [0, 1, 0, 1], docs, [0, 1, 0, 1], schedule="ulmfit")
+    with pytest.raises(ValueError, match="one class"): train_classifier(enc, docs, [1, 1, 1, 1], docs, [0, 1, 0, 1])
+
+def test_transfer_embeddings_refuses_the_wrong_old_vocabulary():
+    from coursecompanion.language_model import transfer_embeddings
+    with pytest.raises(ValueError, match="rows but old has"): transfer_embeddings(_tiny_lm(V).state_dict(), Vocab([]), V)
+
+def test_fortunes_corpus_refuses_more_tokens_than_there_are():
+    from coursecompanion.language_model import fortunes_corpus
+    import os
+    if not os.path.isdir("/usr/share/games/fortunes"): pytest.skip("Debian's fortunes is not installed")
+    with pytest.raises(ValueError, match="none left to validate"): fortunes_corpus(10**8)
 
 def test_lm_from_config_builds_the_regularisers_asked_for():
     from coursecompanion.language_model import lm_from_config
@@ -142,22 +296,9 @@ def test_cached_results_checks_config_and_checksum(tmp_path):
     assert not cached_results(f, {"a": 1}, build)["cached"]
     assert not cached_results(f, {"a": 2}, build)["cached"] and len(calls) == 3
 
-def test_ablation_lm_reuses_the_pretrained_lm_and_caches_the_others(tmp_path, monkeypatch):
-    import coursecompanion.language_model as L
-    tiny = {**L.PRETRAIN, **dict(n_train=600, n_valid=200, max_vocab=200, emb_sz=8, n_hid=12, epochs=1, bs=8, bptt=10)}
-    monkeypatch.setattr(L, "PRETRAIN", tiny)
-    monkeypatch.setattr(L, "ABLATION_BUDGET", dict(epochs=1))
-    base, _, log = L.cached_fortunes_lm(tmp_path)
-    m, _, log_full = L.ablation_lm(tmp_path, "full AWD-LSTM")
-    assert log_full["cached"] and log_full["sha256"] == log["sha256"]  # the same budget: the pretrained LM itself
-    m2, _, log2 = L.ablation_lm(tmp_path, "untied embeddings")
-    assert not log2["cached"] and m2.decoder.weight is not m2.encoder.emb.weight
-    assert L.ablation_lm(tmp_path, "untied embeddings")[2]["cached"]
-    assert (tmp_path/"ablations"/"untied_embeddings"/"fortunes_lm.json").exists()
-
 def test_fine_tuning_and_classifier_runs_on_a_tiny_task():
     from types import SimpleNamespace
-    from coursecompanion.language_model import fine_tune_lm, ulmfit_runs, lm_from_config
+    from coursecompanion.language_model import fine_tune_lm, classifier_run, lm_from_config
     g = torch.Generator().manual_seed(0)
     v = Vocab([tokenize("a b c d e f g h")], min_freq=1)
     ids = [torch.randint(4, len(v), (int(n),), generator=g) for n in torch.randint(3, 12, (40,), generator=g)]
@@ -168,7 +309,7 @@ def test_fine_tuning_and_classifier_runs_on_a_tiny_task():
     lm = lm_from_config(len(v), v.pad, emb_sz=6, n_hid=10)
     ft, ppl = fine_tune_lm(lm, v, task, lr=1e-2, emb_sz=6, n_hid=10)
     assert ppl["after"] < ppl["before"]
-    res = ulmfit_runs(ft, task, [(10**6, 0)], min_steps=8, emb_sz=6, n_hid=10)
+    res = [classifier_run(ft, task, 10**6, p, 0, min_steps=8, emb_sz=6, n_hid=10) for p in (True, False)]
     assert [(r["labels"], r["pretrained"], r["seed"]) for r in res] == [(30, True, 0), (30, False, 0)]
     assert all(len(r["stage_accuracy"]) == (3 if r["pretrained"] else 1) and 0 <= r["accuracy"] <= 1 for r in res)
 
