@@ -13,7 +13,10 @@ from torch import nn
 # %% ../nbs/18_heatmaps.ipynb #29685cac
 class Hook:
     "Keep `module`'s latest output (`stored`) and, if `backward`, the gradient with respect to it (`grad`)."
-    def __init__(self, module:nn.Module, backward:bool=False):
+    def __init__(self, module:nn.Module, # The module to watch
+                 backward:bool=False): # Also keep the gradient with respect to its output
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"Hook: module must be an nn.Module, got {type(module).__name__}")
         self.stored, self.grad = None, None
         self.handles = [module.register_forward_hook(self._forward)]
         if backward: self.handles.append(module.register_full_backward_hook(self._backward))
@@ -29,7 +32,13 @@ class Hook:
 # %% ../nbs/18_heatmaps.ipynb #cb7632df
 class Hooks(list):
     "A `Hook` on each of `modules`, removed together when the `with` block ends."
-    def __init__(self, modules, backward:bool=False): super().__init__(Hook(m, backward) for m in modules)
+    def __init__(self, modules, # Modules to watch: a list, or a container such as nn.Sequential
+                 backward:bool=False): # Also keep the gradients with respect to their outputs
+        if isinstance(modules, nn.Module) and not hasattr(modules, "__iter__"):
+            raise TypeError(f"Hooks: modules must be a list of modules, got one {type(modules).__name__}; "
+                            "pass [module], or use Hook")
+        mods = list(modules)
+        super().__init__(Hook(m, backward) for m in mods)
     def remove(self):
         "Detach every hook."
         for h in self: h.remove()
@@ -37,28 +46,73 @@ class Hooks(list):
     def __exit__(self, *exc): self.remove()
 
 # %% ../nbs/18_heatmaps.ipynb #7e745fc0
+def _check_cls(cls, n:int, fn:str) -> torch.Tensor:
+    "`cls` as an int64 tensor of `n` classes: an int or a 0-d tensor is one class for every image."
+    if isinstance(cls, (list, tuple)) or (not isinstance(cls, torch.Tensor) and hasattr(cls, "__len__")):
+        cls = torch.as_tensor(cls)
+    if isinstance(cls, bool) or not isinstance(cls, (int, torch.Tensor)) or (
+            isinstance(cls, torch.Tensor) and (cls.dtype.is_floating_point or cls.dtype == torch.bool)):
+        raise TypeError(f"{fn}: cls={cls!r} must hold integer class indices, e.g. torch.tensor([3, 7])")
+    cls = torch.as_tensor(cls).long()
+    if cls.ndim == 0: return cls.expand(n)
+    if cls.shape != (n,):
+        raise ValueError(f"{fn}: cls has shape {tuple(cls.shape)} for a batch of {n} images; give one class per "
+                         f"image, shape ({n},), or a single int for all of them")
+    return cls
+
+# %% ../nbs/18_heatmaps.ipynb #d0944ce3
+def _check_images(x, fn:str):
+    "Raise a clear error unless `x` is a floating-point batch of images, (n, c, h, w)."
+    if not isinstance(x, torch.Tensor) or not x.dtype.is_floating_point or x.ndim != 4:
+        got = f"a {x.dtype} tensor of shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise TypeError(f"{fn}: x must be a float tensor of images (n, c, h, w), got {got}; "
+                        f"add the batch axis with x[None] for one image")
+    if len(x) == 0: raise ValueError(f"{fn}: x holds no images")
+
+# %% ../nbs/18_heatmaps.ipynb #b34986f9
 def class_activation_map(body:nn.Module, # The convolutional part, up to the last feature maps (n, k, h, w)
                          head:nn.Linear, # The linear layer applied after global average pooling
-                         x:torch.Tensor, # A batch of images
-                         cls:torch.Tensor): # The class to explain, one per image (n,)
+                         x:torch.Tensor, # A batch of images (n, c, h, w)
+                         cls): # The class to explain: one per image (n,), or one int for all
     "CAM: the head's weights for `cls` applied at every position of the last feature maps, (n, h, w)."
-    with torch.no_grad(): return torch.einsum("nk,nkhw->nhw", head.weight[cls], body(x))
+    _check_images(x, "class_activation_map")
+    cls = _check_cls(cls, len(x), "class_activation_map")
+    if not ((0 <= cls) & (cls < head.out_features)).all():
+        raise ValueError(f"class_activation_map: cls {cls.tolist()} out of range for a head of {head.out_features} classes")
+    was_training = body.training  # batch-norm layers in training mode would update their statistics
+    try:
+        with torch.no_grad(): return torch.einsum("nk,nkhw->nhw", head.weight[cls], body.eval()(x))
+    finally: body.train(was_training)
 
 # %% ../nbs/18_heatmaps.ipynb #96736b94
-def grad_cam(model:nn.Module, # The network, put in evaluation mode
-             layer:nn.Module, # The module whose output feature maps are weighed (any conv block)
-             x:torch.Tensor, # A batch of images
-             cls:torch.Tensor): # The class to explain, one per image (n,)
-    "Grad-CAM of `cls` at `layer`: ReLU of the feature maps weighed by their mean gradient, (n, h, w)."
-    model.eval()
-    with Hook(layer, backward=True) as h:
-        model(x).gather(1, cls[:, None]).sum().backward()
-    model.zero_grad(set_to_none=True)
-    return F.relu((h.grad.mean((2, 3), keepdim=True) * h.stored).sum(1))
+def grad_cam(model:nn.Module, # The network; evaluation mode while it runs, its mode restored after
+             layer:nn.Module, # The module of `model` whose output feature maps are weighed (any conv block)
+             x:torch.Tensor, # A batch of images (n, c, h, w)
+             cls): # The class to explain: one per image (n,), or one int for all
+    "Grad-CAM of `cls` at `layer`, (n, h, w); leaves the model's mode, gradients and `requires_grad` untouched."
+    _check_images(x, "grad_cam")
+    cls = _check_cls(cls, len(x), "grad_cam")
+    if not any(m is layer for m in model.modules()): raise ValueError("grad_cam: layer is not a module of model")
+    acts, was_training = [], model.training
+    handle = layer.register_forward_hook(lambda m, inp, out: acts.append(out))
+    try:
+        with torch.enable_grad():
+            out = model.eval()(x.detach().requires_grad_(True))
+            if not ((0 <= cls) & (cls < out.shape[1])).all():
+                raise ValueError(f"grad_cam: cls {cls.tolist()} out of range for {out.shape[1]} classes")
+            g, = torch.autograd.grad(out.gather(1, cls[:, None]).sum(), acts[-1])
+    finally: handle.remove(); model.train(was_training)
+    return F.relu((g.mean((2, 3), keepdim=True) * acts[-1].detach()).sum(1))
 
 # %% ../nbs/18_heatmaps.ipynb #a870cba0
-def scale_map(m:torch.Tensor, size:int|None=None):
+def scale_map(m:torch.Tensor, # Maps (n, h, w)
+              size:int|None=None): # Resize to (size, size) and scale again, as pytorch-grad-cam does
     "Scale each map of `m` (n, h, w) to [0, 1]; if `size`, resize it bilinearly and scale again (as pytorch-grad-cam)."
+    if not isinstance(m, torch.Tensor) or m.ndim != 3:
+        raise ValueError(f"scale_map: m must be maps (n, h, w), got shape {tuple(getattr(m, 'shape', ()))}; "
+                         "add the batch axis with m[None] for one map")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        raise ValueError(f"scale_map: size={size!r} must be a positive int (pixels), or None")
     m = m - m.amin((1, 2), keepdim=True)
     m = m / (1e-7 + m.amax((1, 2), keepdim=True))
     if size is None: return m
@@ -67,7 +121,9 @@ def scale_map(m:torch.Tensor, size:int|None=None):
 # %% ../nbs/18_heatmaps.ipynb #5a4bc595
 def show_cam(img:torch.Tensor, # The image, (1, H, W) or (H, W)
              cam:torch.Tensor, # A map (h, w), stretched over the image
-             ax=None, title:str|None=None, alpha:float=0.5):
+             ax=None, # A matplotlib axis; a new small figure if None
+             title:str|None=None, # Shown above the image
+             alpha:float=0.5): # Opacity of the heat map
     "Show `img` in grey with `cam` overlaid as a translucent heat map."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(2, 2))
@@ -80,15 +136,25 @@ def show_cam(img:torch.Tensor, # The image, (1, H, W) or (H, W)
     return ax
 
 # %% ../nbs/18_heatmaps.ipynb #ba4b870f
+def _check_maps(maps, fn:str):
+    "Raise a clear error unless `maps` is (n, H, W) with even H and W and finite values."
+    if not isinstance(maps, torch.Tensor) or maps.ndim != 3 or maps.shape[1] % 2 or maps.shape[2] % 2:
+        raise ValueError(f"{fn}: maps must be (n, H, W) with even H and W (a 2x2 grid), got shape "
+                         f"{tuple(getattr(maps, 'shape', ()))}; upsample them to the image size first")
+    if not torch.isfinite(maps).all(): raise ValueError(f"{fn}: maps hold NaN or inf; check the model's outputs")
+
 def cell_of(maps:torch.Tensor, # Maps (n, H, W) over 2x2-grid images
             ) -> torch.Tensor:
     "Index of the 2x2 cell (row-major) holding each map's maximum."
+    _check_maps(maps, "cell_of")
     n, H, W = maps.shape
     r, c = torch.div(maps.flatten(1).argmax(1), W, rounding_mode="floor"), maps.flatten(1).argmax(1) % W
     return (r >= H // 2).long() * 2 + (c >= W // 2).long()
 
-def cell_mass(maps:torch.Tensor) -> torch.Tensor:
+def cell_mass(maps:torch.Tensor, # Maps (n, H, W) over 2x2-grid images
+              ) -> torch.Tensor:
     "Fraction of each map's positive mass in each 2x2 cell, (n, 4); a map with no positive mass gets 1/4 each."
+    _check_maps(maps, "cell_mass")
     m = F.relu(maps)
     n, H, W = m.shape
     cells = m.reshape(n, 2, H // 2, 2, W // 2).sum((2, 4)).flatten(1)
@@ -96,8 +162,11 @@ def cell_mass(maps:torch.Tensor) -> torch.Tensor:
     return torch.where(tot > 0, cells / tot.clamp(min=1e-12), torch.full_like(cells, 0.25))
 
 # %% ../nbs/18_heatmaps.ipynb #5c6fbbd1
-def sobel_map(x:torch.Tensor) -> torch.Tensor:
+def sobel_map(x:torch.Tensor, # Images (n, 1, H, W)
+              ) -> torch.Tensor:
     "Edge-detector baseline: the Sobel gradient magnitude of each image of `x` (n, 1, H, W), as (n, H, W)."
+    if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 1:
+        raise ValueError(f"sobel_map: x must be grey images (n, 1, H, W), got shape {tuple(getattr(x, 'shape', ()))}")
     k = torch.tensor([[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]])
     gx = F.conv2d(x.float(), k[None, None], padding=1)
     gy = F.conv2d(x.float(), k.T[None, None], padding=1)
