@@ -20,7 +20,7 @@ from .one_cycle import fit_one_cycle
 from .optimizers import AdamW
 
 # %% ../nbs/16_tabular.ipynb #3c2db20c
-CAT_NAMES, CONT_NAMES = ["cut", "color", "clarity"], ["carat", "depth", "table", "x", "y", "z"]
+CAT_NAMES, CONT_NAMES = ("cut", "color", "clarity"), ("carat", "depth", "table", "x", "y", "z")  # tuples: never mutated
 
 def load_diamonds():
     "plotnine's diamonds (53,940 rows) with `log_price`; sizes x, y, z of 0 mm become missing values."
@@ -39,18 +39,31 @@ def vocab_of(col) -> list:
     return sorted(seen, key=lambda v: (str(type(v)), v))
 
 # %% ../nbs/16_tabular.ipynb #d88ecb93
+def _names(names, arg:str) -> list:
+    "`names` as a list of column names; a single string is an error, not a list of its letters."
+    if isinstance(names, str):
+        raise TypeError(f"TabularProc: {arg}={names!r} is one string; pass a list of column names, e.g. [{names!r}]")
+    return list(names)
+
 class TabularProc:
     "Categorify, fill missing (with an indicator), normalise: fitted on training rows only, then applied to any rows."
     def __init__(self, cat_names:list, # Categorical columns
                  cont_names:list, # Continuous columns
                  y_name:str|None=None): # Target column, standardised with the training statistics (optional)
-        self.cat_names, self.cont_names, self.y_name = list(cat_names), list(cont_names), y_name
+        self.cat_names, self.cont_names, self.y_name = _names(cat_names, "cat_names"), _names(cont_names, "cont_names"), y_name
         self.vocab, self.medians, self.means, self.stds, self.na_names, self.y_stats = {}, {}, {}, {}, [], None
+        self.fitted = False
 
 # %% ../nbs/16_tabular.ipynb #6a52f6ee
+def _kind(v) -> str:
+    "'number', 'str' or 'other': what a category value is, to catch codes read as text."
+    if isinstance(v, (bool, np.bool_)): return "other"
+    return "number" if isinstance(v, (int, float, np.number)) else "str" if isinstance(v, str) else "other"
+
 @patch
-def check(self:TabularProc, df, need_y:bool=False):
-    "Raise a clear error if `df` lacks a column or holds a continuous column that is not numeric; return `df`."
+def check(self:TabularProc, df, # Rows to check
+          need_y:bool=False): # Also require the target column (training rows)
+    "Raise a clear error if `df` lacks a column or holds a continuous column that is not numeric or not finite."
     pd = require("pandas", "tabular")
     need = self.cat_names + self.cont_names + ([self.y_name] if need_y and self.y_name else [])
     missing = [c for c in need if c not in getattr(df, "columns", [])]
@@ -59,13 +72,36 @@ def check(self:TabularProc, df, need_y:bool=False):
         if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
             raise TypeError(f"TabularProc: continuous column {c!r} must be numeric, got dtype {df[c].dtype} "
                             f"(e.g. {df[c].iloc[0]!r}); convert it, e.g. pd.to_numeric(df[{c!r}])")
+        inf = np.isinf(df[c].to_numpy(np.float64))
+        if inf.any(): raise ValueError(f"TabularProc: column {c!r} holds {int(inf.sum())} infinite values (first at "
+                                       f"row {int(inf.argmax())}); make them NaN to treat them as missing")
+    return df
+
+# %% ../nbs/16_tabular.ipynb #ed1c0bfe
+@patch
+def check_codes(self:TabularProc, df):
+    "Raise a clear error if a categorical column holds text where training saw numbers (or numbers for text)."
+    for c in self.cat_names:
+        seen = {_kind(v) for v in self.vocab.get(c, [])}
+        got = {_kind(v) for v in df[c].dropna().unique().tolist()} if len(df) else set()
+        if len(seen) == 1 and got and not (got & seen):
+            raise TypeError(f"TabularProc: column {c!r} holds {got.pop()} values (e.g. {df[c].dropna().iloc[0]!r}) "
+                            f"where training saw {seen.pop()}s (e.g. {self.vocab[c][0]!r}): every row would be coded "
+                            f"unknown; convert the column to the training type")
     return df
 
 # %% ../nbs/16_tabular.ipynb #749f9a17
 @patch
-def fit(self:TabularProc, df):
+def fit(self:TabularProc, df): # Training rows
     "Learn vocabularies, medians, indicator columns and normalisation statistics from the training rows `df`."
     self.check(df, need_y=True)
+    if len(df) == 0: raise ValueError("TabularProc.fit: df has no rows; fit on the training rows")
+    empty = [c for c in self.cont_names + ([self.y_name] if self.y_name else []) if df[c].isna().all()]
+    if empty: raise ValueError(f"TabularProc.fit: columns {empty} have no value in the training rows; drop them "
+                               f"from the column lists or fill them")
+    if self.y_name and df[self.y_name].isna().any():
+        raise ValueError(f"TabularProc.fit: target {self.y_name!r} is missing (NaN) in {int(df[self.y_name].isna().sum())}"
+                         f" training rows; drop those rows")
     self.vocab = {c: vocab_of(df[c]) for c in self.cat_names}
     self.na_names = [f"{c}_na" for c in self.cont_names if df[c].isna().any()]
     for c in self.cont_names:
@@ -75,6 +111,7 @@ def fit(self:TabularProc, df):
         self.means[c], self.stds[c] = float(filled.mean()), float(filled.std()) or 1.0
     for c in self.na_names: self.vocab[c] = [False, True]
     if self.y_name: self.y_stats = (float(df[self.y_name].mean()), float(df[self.y_name].std()))
+    self.fitted = True
     return self
 
 # %% ../nbs/16_tabular.ipynb #460ea643
@@ -84,9 +121,10 @@ def all_cats(self:TabularProc) -> list:
     return self.cat_names + self.na_names
 
 @patch
-def transform(self:TabularProc, df):
+def transform(self:TabularProc, df): # Any rows with the training columns
     "Codes `(n, n_cats) int64` (0 = unknown) and normalised continuous values `(n, n_conts) float32` of the rows `df`."
-    self.check(df)
+    if not self.fitted: raise RuntimeError("TabularProc: call fit(train_df) before transform or predict")
+    self.check_codes(self.check(df))
     cols = {c: df[c].astype(object) for c in self.cat_names}
     cols.update({f"{c}_na": df[c].isna() for c in self.cont_names if f"{c}_na" in self.na_names})
     codes = [cols[c].map({v: i + 1 for i, v in enumerate(self.vocab[c])}).fillna(0).astype("int64").to_numpy()
@@ -97,8 +135,11 @@ def transform(self:TabularProc, df):
             torch.from_numpy(np.stack(conts, 1).astype(np.float32) if conts else np.zeros((len(df), 0), np.float32)))
 
 # %% ../nbs/16_tabular.ipynb #4ec13ad4
-def emb_sz_rule(n_cat:int) -> int:
+def emb_sz_rule(n_cat:int, # Number of codes, the unknown code included
+                ) -> int:
     "fastai's embedding width for a column with `n_cat` codes: min(600, round(1.6 * n_cat**0.56))."
+    if isinstance(n_cat, bool) or not isinstance(n_cat, (int, np.integer)) or n_cat < 1:
+        raise ValueError(f"emb_sz_rule: n_cat={n_cat!r} must be a positive int (the number of codes)")
     return min(600, round(1.6 * n_cat ** 0.56))
 
 @patch
@@ -108,7 +149,7 @@ def emb_szs(self:TabularProc) -> list:
 
 # %% ../nbs/16_tabular.ipynb #f840b07a
 @patch
-def tensors(self:TabularProc, df):
+def tensors(self:TabularProc, df): # Rows, with the target column if it is known
     "`(x, y)` for a model: x = codes then continuous values in one float32 tensor, y = the standardised target."
     c, x = self.transform(df)
     y = None
@@ -116,7 +157,11 @@ def tensors(self:TabularProc, df):
         y = torch.tensor(((df[self.y_name] - self.y_stats[0]) / self.y_stats[1]).to_numpy(), dtype=torch.float32)
     return torch.cat([c.float(), x], 1), y
 
-def tabular_dls(proc:TabularProc, train_df, valid_df, bs:int=256, seed:int=0) -> DataLoaders:
+def tabular_dls(proc:TabularProc, # A fitted preprocessing
+                train_df, # Training rows
+                valid_df, # Validation rows
+                bs:int=256, # Training batch size
+                seed:int=0): # Seed of the training shuffle
     "Training and validation loaders from a fitted `TabularProc`."
     train, valid = proc.tensors(train_df), proc.tensors(valid_df)
     return DataLoaders(DataLoader(*train, bs=bs, shuffle=True, seed=seed, drop_last=True), DataLoader(*valid, bs=1024))
@@ -195,18 +240,26 @@ class DeepFM(TabularBase):
         return fm_cross(t) + self.deep(t.flatten(1))
 
 # %% ../nbs/16_tabular.ipynb #ddd34a02
-def fit_tabular(model:nn.Module, dls, n_epochs:int=12, lr:float=3e-3, wd:float=0.01, device=None) -> Learner:
-    "Train a tabular model with MSE, `AdamW` (decoupled weight decay `wd`) and the 1cycle schedule; return the Learner."
+def fit_tabular(model:nn.Module, # The network to train
+                dls, # Training and validation loaders of (x, y)
+                n_epochs:int=12, # Epochs of the 1cycle schedule
+                lr:float=3e-3, # Peak learning rate
+                wd:float=0.01, # Decoupled weight decay of AdamW
+                device=None) -> Learner: # Where to train; the Learner's default if None
+    "Train a model with MSE, `AdamW` (decoupled weight decay `wd`) and the 1cycle schedule; return the Learner."
     learn = Learner(model, dls, F.mse_loss, lr=lr, opt_func=partial(AdamW, weight_decay=wd), device=device)
     fit_one_cycle(learn, n_epochs, lr)
     return learn
 
 @patch
-def predict(self:TabularProc, model:nn.Module, df) -> np.ndarray:
-    "Predictions for the rows `df` in the target's own units (the standardisation undone)."
+def predict(self:TabularProc, model:nn.Module, # A model trained on rows this preprocessing produced
+            df): # Rows to predict
+    "Predictions for the rows `df` in the target's own units; the model's train/eval mode is restored after."
     x, _ = self.tensors(df)
-    model.eval()
-    with torch.no_grad(): p = model(x.to(next(model.parameters()).device)).float().cpu().numpy()
+    was_training = model.training
+    try:
+        with torch.no_grad(): p = model.eval()(x.to(next(model.parameters()).device)).float().cpu().numpy()
+    finally: model.train(was_training)
     return p * self.y_stats[1] + self.y_stats[0] if self.y_stats else p
 
 # %% ../nbs/16_tabular.ipynb #ed6816f0
@@ -217,9 +270,10 @@ def state(self:TabularProc) -> dict:
     return {k: getattr(self, k) for k in keys}
 
 @patch
-def load_state(self:TabularProc, state:dict):
+def load_state(self:TabularProc, state:dict): # What `state` returned
     "Restore a state written by `state`; return self."
     for k, v in state.items(): setattr(self, k, tuple(v) if k == "y_stats" and v is not None else v)
+    self.fitted = True
     return self
 
 # %% ../nbs/16_tabular.ipynb #5614c7af
