@@ -9,7 +9,6 @@ __all__ = ['ml100k_dir', 'load_ml100k', 'check_pairs', 'check_ratings', 'IdMap',
 
 # %% ../nbs/17_collab.ipynb #2fb05d75
 import importlib.util
-from functools import partial
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,8 +17,7 @@ from torch import nn
 from .core import require, patch
 from .data import DataLoader, DataLoaders
 from .learner import Learner
-from .one_cycle import fit_one_cycle
-from .optimizers import AdamW
+from .tabular import fit_tabular
 
 # %% ../nbs/17_collab.ipynb #bc8fe661
 def ml100k_dir() -> Path:
@@ -49,11 +47,12 @@ def load_ml100k():
 # %% ../nbs/17_collab.ipynb #bfa04ec8
 def check_pairs(df, cols=("user", "item"), # Columns that must hold integer ids
                 also=()): # Other columns that must be present
-    "Raise a clear error if `df` lacks a column or holds ids that are not integers; return `df`."
+    "Raise a clear error if `df` lacks a column or holds ids that are not integers; return `df` (empty is fine)."
     pd = require("pandas", "collab")
     have = list(getattr(df, "columns", []))
     missing = [c for c in (*cols, *also) if c not in have]
     if missing: raise KeyError(f"need columns {[*cols, *also]}; missing {missing} (have {have})")
+    if len(df) == 0: return df
     for c in cols:
         if not pd.api.types.is_integer_dtype(df[c]):
             raise TypeError(f"column {c!r} must hold integer ids, got dtype {df[c].dtype} (e.g. {df[c].iloc[0]!r}); "
@@ -61,11 +60,15 @@ def check_pairs(df, cols=("user", "item"), # Columns that must hold integer ids
     return df
 
 # %% ../nbs/17_collab.ipynb #ada887d3
-def check_ratings(df, rating_range=(1, 5)):
-    "Raise a clear error unless `df` has integer user and item ids and numeric ratings within `rating_range`."
+def check_ratings(df, # A rating table: user, item, rating
+                  rating_range=(1, 5)): # The scale (lowest, highest) every rating must lie in
+    "Raise a clear error unless `df` has rows, integer user and item ids and numeric ratings within `rating_range`."
     pd = require("pandas", "collab")
+    lo, hi = rating_range
+    if not lo < hi: raise ValueError(f"rating_range={rating_range!r} must be (lowest, highest), e.g. (1, 5)")
     check_pairs(df, also=("rating",))
-    r, (lo, hi) = df["rating"], rating_range
+    if len(df) == 0: raise ValueError("the rating table has no rows: nothing to fit")
+    r = df["rating"]
     if not pd.api.types.is_numeric_dtype(r) or pd.api.types.is_bool_dtype(r):
         raise TypeError(f"column 'rating' must be numeric, got dtype {r.dtype}")
     if r.isna().any(): raise ValueError(f"{int(r.isna().sum())} ratings are missing (NaN)")
@@ -82,19 +85,25 @@ class IdMap:
     def encode(self, ids) -> torch.Tensor:
         "Rows of `ids` (a sequence or array): 0 for an id not seen in training."
         a = np.asarray(ids)
+        if len(self.ids) == 0: return torch.zeros(a.shape, dtype=torch.int64)
         pos = np.searchsorted(self.ids, a).clip(0, len(self.ids) - 1)
         return torch.from_numpy(np.where(self.ids[pos] == a, pos + 1, 0).astype(np.int64))
 
 # %% ../nbs/17_collab.ipynb #a54a69b6
 def kfold(n:int, # Number of rows
           k:int=5, # Number of folds
-          seed:int=0):
+          seed:int=0): # Seed of the shuffle
     "Fold number (0..k-1) of each of `n` rows: a seeded shuffle dealt round-robin, so fold sizes differ by at most one."
+    if not 2 <= k <= n: raise ValueError(f"kfold: k={k!r} folds need 2 <= k <= n={n!r} rows")
     return np.random.default_rng(seed).permutation(n) % k
 
-def rmse(pred, target) -> float:
+def rmse(pred, # Predictions
+         target) -> float: # True values, as many as the predictions
     "Root mean squared error."
-    return float(np.sqrt(np.mean((np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64)) ** 2)))
+    p, t = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    if p.shape != t.shape or p.size == 0:
+        raise ValueError(f"rmse: pred {p.shape} and target {t.shape} must have the same, non-empty shape")
+    return float(np.sqrt(np.mean((p - t) ** 2)))
 
 # %% ../nbs/17_collab.ipynb #2b2d3870
 class BiasBaseline:
@@ -142,13 +151,22 @@ class CollabDataLoaders(DataLoaders):
         return x, torch.tensor(df["rating"].to_numpy(), dtype=torch.float32)
 
 # %% ../nbs/17_collab.ipynb #f13bbb10
-def fit_collab(model:nn.Module, dls, n_epochs:int=8, lr:float=1e-2, wd:float=1.0, device=None) -> Learner:
-    "Train a rating model with MSE, `AdamW` (decoupled weight decay `wd`) and the 1cycle schedule; return the Learner."
-    learn = Learner(model, dls, F.mse_loss, lr=lr, opt_func=partial(AdamW, weight_decay=wd), device=device)
-    fit_one_cycle(learn, n_epochs, lr)
-    return learn
+def fit_collab(model:nn.Module, # A rating model: (user row, item row) pairs -> ratings
+               dls, # Loaders from `CollabDataLoaders`
+               n_epochs:int=8, # Epochs of the 1cycle schedule
+               lr:float=1e-2, # Peak learning rate
+               wd:float=1.0, # Decoupled weight decay of AdamW
+               device=None) -> Learner: # Where to train; the Learner's default if None
+    "`fit_tabular` (MSE, `AdamW`, 1cycle) with defaults for rating models; refuses a `y_range` the ratings exceed."
+    lo, hi = getattr(model, "y_range", (-np.inf, np.inf))
+    y = dls.train.y
+    y0, y1 = (float(y.min()), float(y.max())) if len(y) else (lo, hi)
+    if y0 < lo or y1 > hi:
+        raise ValueError(f"the ratings span [{y0:g}, {y1:g}] but the model's y_range is ({lo:g}, {hi:g}): it could "
+                         f"never predict them; build it with y_range=({y0 - 1:g}, {y1 + 0.5:g})")
+    return fit_tabular(model, dls, n_epochs=n_epochs, lr=lr, wd=wd, device=device)
 
-def valid_rmse(learn:Learner) -> float:
+def valid_rmse(learn:Learner) -> float: # A Learner fitted with a validation loader
     "RMSE on the validation loader, from the last epoch's validation MSE."
     return learn.recorder.values[-1]["valid_loss"] ** 0.5
 
@@ -160,7 +178,11 @@ def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
 # %% ../nbs/17_collab.ipynb #14a0386a
 class DotProductBias(nn.Module):
     "Rating = sigmoid_range(user . item + user bias + item bias); row 0 of each table is the unseen slot, kept at 0."
-    def __init__(self, n_users:int, n_items:int, n_factors:int=50, y_range=(0., 5.5), init_std:float=0.01):
+    def __init__(self, n_users:int, # Rows of the user tables (`len(dls.umap)`, the unseen slot included)
+                 n_items:int, # Rows of the item tables (`len(dls.imap)`)
+                 n_factors:int=50, # Width of each embedding
+                 y_range=(0., 5.5), # Predictions lie strictly inside this range: make it cover the rating scale
+                 init_std:float=0.01): # Standard deviation of the initial factors
         super().__init__()
         self.user_factors, self.item_factors = (nn.Embedding(n, n_factors, padding_idx=0) for n in (n_users, n_items))
         self.user_bias, self.item_bias = (nn.Embedding(n, 1, padding_idx=0) for n in (n_users, n_items))
@@ -187,16 +209,18 @@ class Recommender:
 
 # %% ../nbs/17_collab.ipynb #3cd7c3fa
 @patch
-def predict(self:Recommender, df) -> np.ndarray:
+def predict(self:Recommender, df) -> np.ndarray: # Rows with user and item ids
     "Ratings for the (user, item) rows of `df`: the model where both were seen in training, else the bias fallback."
     check_pairs(df)
     u, i = self.umap.encode(df["user"]), self.imap.encode(df["item"])
     enough = self.fallback.user_counts[self.fallback.umap.encode(df["user"]).numpy()] >= self.min_user_ratings
     out, known = self.fallback.predict(df), ((u > 0) & (i > 0)).numpy() & enough
     if known.any():
-        p = next(self.model.parameters())
-        self.model.eval()
-        with torch.no_grad(): out[known] = self.model(torch.stack([u, i], 1)[known].to(p.device)).float().cpu().numpy()
+        p, was_training = next(self.model.parameters()), self.model.training
+        try:
+            with torch.no_grad():
+                out[known] = self.model.eval()(torch.stack([u, i], 1)[known].to(p.device)).float().cpu().numpy()
+        finally: self.model.train(was_training)
     return np.clip(out, *self.rating_range)
 
 # %% ../nbs/17_collab.ipynb #3abae4e5
@@ -214,13 +238,24 @@ class CollabNN(nn.Module):
         return sigmoid_range(self.layers(emb)[:, 0], *self.y_range)
 
 # %% ../nbs/17_collab.ipynb #e7dc8a44
-def ranking_metrics(users, ratings, scores, k:int=10, relevant:float=4.0, seed:int=0) -> dict:
+def ranking_metrics(users, # User id of each held-out rating
+                    ratings, # The held-out ratings
+                    scores, # Predicted scores, higher = recommended first
+                    k:int=10, # Length of the list shown to each user
+                    relevant:float=4.0, # Ratings at or above this count as relevant for precision
+                    seed:int=0) -> dict: # Seed of the random tie-break
     "Mean precision@k (rating >= `relevant`) and nDCG@k (gain = rating) over users with at least `k` held-out ratings."
     users, ratings, scores = np.asarray(users), np.asarray(ratings, np.float64), np.asarray(scores, np.float64)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"ranking_metrics: k={k!r} must be a positive int (the list length), e.g. 10")
+    if not len(users) == len(ratings) == len(scores):
+        raise ValueError(f"ranking_metrics: users, ratings and scores have lengths {len(users)}, {len(ratings)}, "
+                         f"{len(scores)}; give one of each per held-out rating")
+    if not np.isfinite(scores).all(): raise ValueError("ranking_metrics: scores hold NaN or inf")
     tie = np.random.default_rng(seed).random(len(users))
     order = np.lexsort((tie, -scores, users))  # by user, then best score first, ties at random
     u, r = users[order], ratings[order]
-    starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
+    starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]]) if len(u) else np.zeros(0, int)
     ends = np.r_[starts[1:], len(u)]
     disc, prec, ndcg = 1 / np.log2(np.arange(2, k + 2)), [], []
     for s, e in zip(starts, ends):
@@ -228,11 +263,17 @@ def ranking_metrics(users, ratings, scores, k:int=10, relevant:float=4.0, seed:i
         top, ideal = r[s:s + k], np.sort(r[s:e])[::-1][:k]
         prec.append((top >= relevant).mean())
         ndcg.append((top * disc).sum() / (ideal * disc).sum())
+    if not prec: raise ValueError(f"ranking_metrics: no user has {k} or more held-out ratings; lower k")
     return {"users": len(prec), f"precision@{k}": float(np.mean(prec)), f"nDCG@{k}": float(np.mean(ndcg))}
 
 # %% ../nbs/17_collab.ipynb #e8e498a6
-def nearest_items(model:nn.Module, imap:IdMap, item, n:int=5):
+def nearest_items(model:nn.Module, # A trained model with `item_factors`
+                  imap:IdMap, # The item map it was trained with
+                  item, # An item id seen in training
+                  n:int=5): # How many neighbours
     "The `n` items whose factors have the highest cosine similarity with `item`'s: a list of (id, similarity)."
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"nearest_items: n={n!r} must be a positive int")
     w = F.normalize(model.item_factors.weight.detach()[1:], dim=1)
     row = int(imap.encode([item])[0])
     if row == 0: raise KeyError(f"item {item} was not seen in training: it has no factors")
