@@ -146,6 +146,7 @@ def _check_maps(maps, fn:str):
                          f"{tuple(getattr(maps, 'shape', ()))}; upsample them to the image size first")
     if not torch.isfinite(maps).all(): raise ValueError(f"{fn}: maps hold NaN or inf; check the model's outputs")
 
+# %% ../nbs/18_heatmaps.ipynb #f5e11cf8
 def cell_of(maps:torch.Tensor, # Maps (n, H, W) over 2x2-grid images
             ) -> torch.Tensor:
     "Index of the 2x2 cell (row-major) holding each map's maximum."
@@ -154,6 +155,7 @@ def cell_of(maps:torch.Tensor, # Maps (n, H, W) over 2x2-grid images
     r, c = torch.div(maps.flatten(1).argmax(1), W, rounding_mode="floor"), maps.flatten(1).argmax(1) % W
     return (r >= H // 2).long() * 2 + (c >= W // 2).long()
 
+# %% ../nbs/18_heatmaps.ipynb #cb5fac6e
 def cell_mass(maps:torch.Tensor, # Maps (n, H, W) over 2x2-grid images
               ) -> torch.Tensor:
     "Fraction of each map's positive mass in each 2x2 cell, (n, 4); 1/4 each if it has none."
