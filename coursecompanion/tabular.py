@@ -316,6 +316,9 @@ def save_tabular(path, # File to write
                  model:nn.Module, # A `ConcatMLP`, `TokenAttention` or `DeepFM`
                  proc:TabularProc): # The preprocessing it was trained with
     "Save a tabular model's weights and constructor arguments together with its fitted preprocessing."
+    if type(model).__name__ not in TABULAR_MODELS or not hasattr(model, "config"):
+        raise TypeError(f"save_tabular: model must be one of {list(TABULAR_MODELS)}, got {type(model).__name__}")
+    if not proc.fitted: raise ValueError("save_tabular: proc is not fitted; call proc.fit(train_df) first")
     weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}  # loadable on a machine without a GPU
     torch.save({"model": type(model).__name__, "config": model.config, "weights": weights,
                 "proc": proc.state()}, path)
@@ -324,6 +327,9 @@ def save_tabular(path, # File to write
 def load_tabular(path): # A file written by `save_tabular`
     "The `(model, proc)` saved by `save_tabular`, the model in eval mode."
     ck = torch.load(path, weights_only=True)
+    if not isinstance(ck, dict) or ck.get("model") not in TABULAR_MODELS or "proc" not in ck:
+        raise ValueError(f"load_tabular: {path} was not written by save_tabular (a model, its config, weights "
+                         f"and preprocessing); save with save_tabular(path, model, proc)")
     model = TABULAR_MODELS[ck["model"]](**ck["config"])
     model.load_state_dict(ck["weights"])
     return model.eval(), TabularProc([], []).load_state(ck["proc"])

@@ -133,3 +133,20 @@ def test_predict_restores_the_models_mode():
 def test_emb_sz_rule_rejects_no_codes():
     with pytest.raises(ValueError, match="n_cat=0"):
         emb_sz_rule(0)
+
+def test_save_tabular_refuses_an_unfitted_preprocessing(tmp_path):
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    with pytest.raises(ValueError, match="proc is not fitted"):
+        save_tabular(tmp_path/"m.pt", ConcatMLP(p.emb_szs(), 2), TabularProc(["size"], ["w"]))
+    assert not (tmp_path/"m.pt").exists()
+
+def test_save_tabular_refuses_a_model_it_cannot_rebuild(tmp_path):
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    with pytest.raises(TypeError, match="model must be one of"):
+        save_tabular(tmp_path/"m.pt", torch.nn.Linear(4, 1), p)
+
+def test_load_tabular_of_a_bare_state_dict(tmp_path):
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    torch.save(ConcatMLP(p.emb_szs(), 2).state_dict(), tmp_path/"sd.pt")
+    with pytest.raises(ValueError, match="not written by save_tabular"):
+        load_tabular(tmp_path/"sd.pt")
