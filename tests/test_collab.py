@@ -106,3 +106,62 @@ def test_short_fit_on_movielens_beats_the_global_mean():
     learn = fit_collab(DotProductBias(len(dls.umap), len(dls.imap)), dls, n_epochs=2, device="cpu")
     pred = Recommender(learn.model, dls, BiasBaseline().fit(tr)).predict(va)
     assert rmse(pred, va.rating) < rmse(np.full(len(va), tr.rating.mean()), va.rating) - 0.1
+
+# Bad input: a clear error naming the argument and what to do, or the right result; never a silent wrong one.
+def test_ratings_beyond_the_models_y_range_are_refused_before_training():
+    df = toy_ratings().assign(rating=lambda d: d.rating * 2)  # a 2-10 scale
+    dls = CollabDataLoaders(df, None, bs=64, seed=0)
+    model = DotProductBias(len(dls.umap), len(dls.imap))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match=r"y_range is \(0, 5.5\).*y_range=\(1, 10.5\)"):
+        fit_collab(model, dls, n_epochs=1, device="cpu")
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+def test_empty_rating_table_is_a_clear_error():
+    with pytest.raises(ValueError, match="no rows"):
+        BiasBaseline().fit(toy_ratings().iloc[:0])
+
+def test_predict_on_no_rows_gives_no_predictions():
+    df = toy_ratings()
+    model, dls = trained(DotProductBias, df)
+    empty = pd.DataFrame({"user": pd.Series([], dtype=object), "item": pd.Series([], dtype=object)})
+    assert Recommender(model, dls, BiasBaseline().fit(df)).predict(empty).shape == (0,)
+
+def test_recommender_restores_the_models_mode():
+    df = toy_ratings()
+    model, dls = trained(DotProductBias, df)
+    model.train()
+    Recommender(model, dls, BiasBaseline().fit(df)).predict(df.iloc[:5])
+    assert model.training
+
+def test_rating_range_in_the_wrong_order():
+    with pytest.raises(ValueError, match=r"rating_range=\(5, 1\)"):
+        check_ratings(toy_ratings(), (5, 1))
+
+def test_idmap_with_no_ids_maps_everything_to_unseen():
+    assert IdMap([]).encode([3, 4]).tolist() == [0, 0]
+
+def test_kfold_more_folds_than_rows():
+    with pytest.raises(ValueError, match="k=5 folds"):
+        kfold(3, 5)
+
+def test_rmse_of_different_lengths():
+    with pytest.raises(ValueError, match="same, non-empty shape"):
+        rmse([1., 2., 3.], [1.])
+
+def test_ranking_metrics_top_k_zero():
+    with pytest.raises(ValueError, match="k=0"):
+        ranking_metrics([1, 1], [5, 4], [0.2, 0.1], k=0)
+
+def test_ranking_metrics_lengths_differ():
+    with pytest.raises(ValueError, match="lengths 3, 3, 2"):
+        ranking_metrics([1, 1, 1], [5, 4, 3], [0.2, 0.1], k=2)
+
+def test_ranking_metrics_no_user_with_k_ratings():
+    with pytest.raises(ValueError, match="lower k"):
+        ranking_metrics([1, 1, 2], [5, 4, 3], [0.2, 0.1, 0.3], k=10)
+
+def test_nearest_items_negative_n():
+    model, dls = trained(DotProductBias, toy_ratings())
+    with pytest.raises(ValueError, match="n=-1"):
+        nearest_items(model, dls.imap, int(dls.imap.ids[0]), n=-1)

@@ -56,3 +56,108 @@ def test_scores():
     x = torch.zeros(1, 1, 56, 56); x[..., 30:40, 10:20] = 255
     e = sobel_map(x)
     assert cell_mass(e)[0, 2] == 1 and e.min() >= 0
+
+# Bad input: a clear error naming the argument, or the right result; never a change to the model's state.
+def small_model(seed=0):
+    torch.manual_seed(seed)
+    return GridCNN(widths=(4, 8, 8), n_strided=2), torch.randn(4, 1, 16, 16)
+
+def test_grad_cam_keeps_accumulated_gradients():
+    model, x = small_model()
+    model(x).sum().backward()
+    before = [p.grad.clone() for p in model.parameters()]
+    grad_cam(model, model.body[-1], x, torch.tensor([0, 1, 2, 3]))
+    assert all(p.grad is not None and torch.equal(p.grad, b) for p, b in zip(model.parameters(), before))
+
+def test_grad_cam_inside_no_grad():
+    model, x = small_model()
+    cls = torch.tensor([0, 1, 2, 3])
+    ref = grad_cam(model, model.body[-1], x, cls)
+    with torch.no_grad(): got = grad_cam(model, model.body[-1], x, cls)
+    assert torch.equal(got, ref)
+
+def test_grad_cam_on_a_frozen_model():
+    model, x = small_model()
+    cls = torch.tensor([0, 1, 2, 3])
+    ref = grad_cam(model, model.body[-1], x, cls)
+    model.requires_grad_(False)
+    assert torch.allclose(grad_cam(model, model.body[-1], x, cls), ref)
+    assert not any(p.requires_grad for p in model.parameters())
+
+def test_grad_cam_restores_training_mode():
+    model, x = small_model()
+    model.train()
+    grad_cam(model, model.body[-1], x, torch.tensor([0, 1, 2, 3]))
+    assert model.training and all(m.training for m in model.modules())
+
+def test_grad_cam_one_class_for_a_batch_is_an_error():
+    model, x = small_model()
+    with pytest.raises(ValueError, match=r"shape \(1,\) for a batch of 4"):
+        grad_cam(model, model.body[-1], x, torch.tensor([3]))
+
+def test_grad_cam_an_int_class_means_every_image():
+    model, x = small_model()
+    assert torch.equal(grad_cam(model, model.body[-1], x, 3), grad_cam(model, model.body[-1], x, torch.full((4,), 3)))
+
+def test_grad_cam_float_class_is_a_type_error():
+    model, x = small_model()
+    with pytest.raises(TypeError, match="integer class indices"):
+        grad_cam(model, model.body[-1], x, torch.tensor([0., 1., 2., 3.]))
+
+def test_grad_cam_class_out_of_range():
+    model, x = small_model()
+    with pytest.raises(ValueError, match="out of range for 10 classes"):
+        grad_cam(model, model.body[-1], x, torch.tensor([0, 1, 2, 10]))
+
+def test_grad_cam_layer_of_another_model():
+    model, x = small_model()
+    other, _ = small_model(1)
+    with pytest.raises(ValueError, match="layer is not a module of model"):
+        grad_cam(model, other.body[-1], x, 0)
+
+def test_grad_cam_image_without_batch_axis():
+    model, x = small_model()
+    with pytest.raises(TypeError, match=r"x\[None\]"):
+        grad_cam(model, model.body[-1], x[0], 0)
+
+def test_cam_keeps_batchnorm_statistics_and_mode():
+    model, x = small_model()
+    model.train()
+    stats = {k: v.clone() for k, v in model.state_dict().items()}
+    class_activation_map(model.body, model.fc, x, torch.tensor([0, 1, 2, 3]))
+    assert all(torch.equal(v, stats[k]) for k, v in model.state_dict().items())
+    assert model.body.training
+
+def test_cam_class_shape_mismatch():
+    model, x = small_model()
+    with pytest.raises(ValueError, match="one class per image"):
+        class_activation_map(model.body, model.fc, x, torch.tensor([0, 1]))
+
+def test_scale_map_needs_a_batch_axis():
+    with pytest.raises(ValueError, match=r"m\[None\]"):
+        scale_map(torch.rand(7, 7))
+
+def test_scale_map_size_must_be_positive():
+    with pytest.raises(ValueError, match="size=0"):
+        scale_map(torch.rand(2, 7, 7), 0)
+
+def test_cell_mass_odd_size():
+    with pytest.raises(ValueError, match="even H and W"):
+        cell_mass(torch.rand(2, 7, 7))
+
+def test_cell_of_nan_map():
+    m = torch.rand(2, 8, 8); m[0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        cell_of(m)
+
+def test_sobel_map_colour_images():
+    with pytest.raises(ValueError, match=r"grey images \(n, 1, H, W\)"):
+        sobel_map(torch.rand(2, 3, 8, 8))
+
+def test_hooks_given_one_module():
+    with pytest.raises(TypeError, match=r"pass \[module\]"):
+        Hooks(nn.Linear(3, 2))
+
+def test_hook_given_a_function():
+    with pytest.raises(TypeError, match="must be an nn.Module"):
+        Hook(lambda x: x)

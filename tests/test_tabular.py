@@ -77,3 +77,76 @@ def test_embedding_net_beats_the_mean_on_diamonds():
     learn = fit_tabular(ConcatMLP(p.emb_szs(), len(CONT_NAMES)), tabular_dls(p, tr, va), n_epochs=4, device="cpu")
     err = np.sqrt(np.mean((p.predict(learn.model, va) - va.log_price.to_numpy()) ** 2))
     assert err < 0.5 * va.log_price.std()
+
+# Bad input: a clear error naming the column and what to do, or the right result; never a silent wrong one.
+def test_infinite_value_at_predict_time_is_an_error():
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    va = frame(20, seed=1); va.loc[3, "h"] = np.inf
+    with pytest.raises(ValueError, match="column 'h' holds 1 infinite"):
+        p.transform(va)
+
+def test_infinite_value_in_training_rows_is_an_error():
+    tr = frame(); tr.loc[0, "w"] = -np.inf
+    with pytest.raises(ValueError, match="column 'w'"):
+        TabularProc(["size"], ["w"], "y").fit(tr)
+
+def test_codes_read_as_text_are_an_error():
+    tr = pd.DataFrame({"grade": [1, 2, 3, 2], "w": [1., 2., 3., 4.]})
+    p = TabularProc(["grade"], ["w"]).fit(tr)
+    with pytest.raises(TypeError, match="column 'grade' holds str values"):
+        p.transform(tr.assign(grade=tr.grade.astype(str)))
+
+def test_continuous_column_with_no_value_in_training_is_an_error():
+    tr = frame().assign(h=np.nan)
+    with pytest.raises(ValueError, match=r"columns \['h'\] have no value"):
+        TabularProc(["size"], ["w", "h"]).fit(tr)
+
+def test_constants_are_tuples_and_survive_a_caller_that_appends():
+    assert isinstance(CAT_NAMES, tuple) and isinstance(CONT_NAMES, tuple)
+    p = TabularProc(CAT_NAMES, CONT_NAMES)
+    p.cat_names.append("cut_na")
+    assert CAT_NAMES == ("cut", "color", "clarity")
+
+def test_a_single_string_of_names_is_an_error():
+    with pytest.raises(TypeError, match=r"cat_names='size' is one string"):
+        TabularProc("size", ["w"])
+
+def test_transform_before_fit_is_an_error():
+    with pytest.raises(RuntimeError, match="call fit"):
+        TabularProc(["size"], ["w"]).transform(frame())
+
+def test_empty_training_rows_are_an_error():
+    with pytest.raises(ValueError, match="no rows"):
+        TabularProc(["size"], ["w"], "y").fit(frame().iloc[:0])
+
+def test_missing_target_in_training_rows_is_an_error():
+    tr = frame(); tr.loc[4, "y"] = np.nan
+    with pytest.raises(ValueError, match="target 'y' is missing"):
+        TabularProc(["size"], ["w"], "y").fit(tr)
+
+def test_predict_restores_the_models_mode():
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    model = ConcatMLP(p.emb_szs(), 2).train()
+    p.predict(model, frame(10, seed=3))
+    assert model.training
+
+def test_emb_sz_rule_rejects_no_codes():
+    with pytest.raises(ValueError, match="n_cat=0"):
+        emb_sz_rule(0)
+
+def test_save_tabular_refuses_an_unfitted_preprocessing(tmp_path):
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    with pytest.raises(ValueError, match="proc is not fitted"):
+        save_tabular(tmp_path/"m.pt", ConcatMLP(p.emb_szs(), 2), TabularProc(["size"], ["w"]))
+    assert not (tmp_path/"m.pt").exists()
+
+def test_save_tabular_refuses_a_model_it_cannot_rebuild(tmp_path):
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    with pytest.raises(TypeError, match="model must be one of"):
+        save_tabular(tmp_path/"m.pt", torch.nn.Linear(4, 1), p)
+
+def test_load_tabular_of_a_bare_state_dict(tmp_path):
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    torch.save(ConcatMLP(p.emb_szs(), 2).state_dict(), tmp_path/"sd.pt")
+    with pytest.raises(ValueError, match="not written by save_tabular"):
+        load_tabular(tmp_path/"sd.pt")
