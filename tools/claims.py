@@ -15,7 +15,7 @@ CLAIMS = {
         "because the loss stays low all around it.", [4]),
     3: ("RMSprop accelerates: after a stretch of small gradients it takes bigger steps.", [5]),
     4: ("An LR range test (raise the LR exponentially from about 1e-7 to 1 or 10 and record the loss) picks the maximum "
-        "LR, where the loss is still falling, with the minimum about ten times lower.", [6]),
+        "LR, where the loss is still falling, with the minimum about ten times lower.", [6, 7]),
     5: ("1cycle (LR up from the minimum to the maximum, then back down) trains faster and ends in flatter solutions "
         "that generalise better: the high LR in the middle jumps out of narrow valleys.", [7]),
     6: ("Transfer learning: start from pretrained weights, train the head first with the body frozen, then unfreeze "
@@ -43,7 +43,7 @@ MARKS = {"holds": "✓", "holds with a caveat": "⚠", "does not hold here": "�
 LESSONS_MARKER = "<!-- cc:lessons -->"  # nbs/index.ipynb: where the generated lesson table goes
 
 def lesson_number(stem:str) -> int|None:
-    m = re.match(r"(\d+)_", stem)
+    m = re.match(r"(\d+)[a-z]?_", stem)
     return int(m[1]) if m else None
 
 def notebook_title(nb:dict) -> tuple[str, str]:
