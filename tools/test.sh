@@ -55,6 +55,13 @@ for f in coursecompanion/[a-z]*.py; do
 done
 done_stage
 
+stage "lesson 15's stored models are current (benchmarks/pretrain_lm.py: checks their code keys, rebuilds if stale)"
+python benchmarks/pretrain_lm.py --jobs "${CC_JOBS:-2}"
+if [ -n "$(git status --porcelain stored/ 2>/dev/null)" ]; then
+  echo "FAIL: stored/15_language_model/ was stale and has been rebuilt: commit it"; exit 1
+fi
+done_stage
+
 stage "notebooks: every notebook executed once in a fresh kernel, tested as nbdev_test tests it (2 workers)"
 python tools/run_lessons.py --out _executed --jobs "${CC_JOBS:-2}"
 done_stage
