@@ -220,7 +220,9 @@ def fine_tune(self:TransferLearner, epochs:int, # Epochs of the unfrozen stage
     stage, saved = _resume_stage(resume_from, plan)  # every check before any change
     if stage != "unfrozen":
         self.freeze()
-        if stage == "frozen" and saved + 1 >= freeze_epochs: self.load(resume_from)  # the frozen stage was done
+        if stage == "frozen" and saved + 1 >= freeze_epochs:  # the frozen stage was done
+            self.create_opt()  # the frozen stage's optimiser, one group per splitter group, for load to fill
+            self.load(resume_from)
         else: self.fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, resume_from=resume_from,
                                  cbs=[FineTuneStageCB("frozen", plan), *stage_cbs(cbs, "frozen")], **kwargs)
     self.unfreeze()
