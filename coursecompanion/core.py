@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['VERDICTS', 'VERDICT_MIME', 'set_seed', 'get_rng_state', 'set_rng_state', 'default_device', 'to_device', 'to_cpu',
-           'is_rank0', 'unwrap_model', 'atomic_save', 'setup_cpu', 'machine_info', 'cpu_features', 'machine_summary',
-           'code_hash', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images', 'Table', 'mlp',
-           't_quantile', 'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
+           'is_rank0', 'unwrap_model', 'atomic_save', 'Facts', 'setup_cpu', 'machine_info', 'cpu_features',
+           'machine_summary', 'code_hash', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images',
+           'Table', 'mlp', 't_quantile', 'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
 
 # %% ../nbs/00_core.ipynb #6ed6d0a3
 import html, importlib, math, os, platform, random, tempfile, time
@@ -36,7 +36,7 @@ def get_rng_state() -> dict:
             "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
 
-def set_rng_state(s:dict):
+def set_rng_state(s:dict): # The dict `get_rng_state` returned
     "Restore random states saved by `get_rng_state`."
     torch.set_rng_state(s["torch"])
     random.setstate(s["python"])
@@ -58,7 +58,8 @@ def default_device(prefer:str|None=None # "cuda", "mps" or "cpu" to force one; N
     return torch.device("cpu")
 
 # %% ../nbs/00_core.ipynb #146dd66c
-def to_device(x, device:torch.device|str|None=None):
+def to_device(x, # A tensor, or lists, tuples and dicts of them
+              device:torch.device|str|None=None): # Where to put it; None: `default_device()`
     "Move `x` (a tensor, or lists, tuples and dicts of them) to `device` (default: `default_device()`)."
     device = default_device() if device is None else device
     if isinstance(x, torch.Tensor): return x.to(device, non_blocking=True)
@@ -66,7 +67,7 @@ def to_device(x, device:torch.device|str|None=None):
     if isinstance(x, (list, tuple)): return type(x)(to_device(o, device) for o in x)
     return x
 
-def to_cpu(x):
+def to_cpu(x): # A tensor, or lists, tuples and dicts of them
     "Move `x` (a tensor, or lists, tuples and dicts of them) to the CPU, detached from the graph."
     if isinstance(x, torch.Tensor): return x.detach().cpu()
     if isinstance(x, dict): return {k: to_cpu(v) for k, v in x.items()}
@@ -79,12 +80,15 @@ def is_rank0() -> bool:
     return not (torch.distributed.is_available()
                 and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
 
-def unwrap_model(model:nn.Module) -> nn.Module:
+def unwrap_model(model:nn.Module, # A model, wrapped (DistributedDataParallel) or not
+                ) -> nn.Module:
     "The model inside a DistributedDataParallel (or similar `.module`) wrapper, else `model` itself."
     return getattr(model, "module", model)
 
 # %% ../nbs/00_core.ipynb #76cbba0e
-def atomic_save(obj, path) -> Path:
+def atomic_save(obj, # Anything `torch.save` accepts
+                path, # The file to write (its folder is created)
+                ) -> Path:
     "`torch.save(obj)` to `path` through a temporary file, so `path` is never left half-written."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,13 +105,19 @@ def atomic_save(obj, path) -> Path:
         raise
     return path
 
+# %% ../nbs/00_core.ipynb #d19ea519
+class Facts(dict):
+    "A dict of facts (settings, machine details) that a notebook shows as a two-column table."
+    def _repr_html_(self): return Table([{"": k, "value": v} for k, v in self.items()])._repr_html_()
+    def _repr_markdown_(self): return Table([{"": k, "value": v} for k, v in self.items()])._repr_markdown_()
+
 # %% ../nbs/00_core.ipynb #531c4aea
 def setup_cpu(threads:int|None=None, # Threads for PyTorch's intra-op pool; None keeps PyTorch's default (one per core)
               flush_denormal:bool=True): # Treat subnormal floats as zero (much faster on x86 CPUs)
     "Set PyTorch's CPU options for fast small-model training; returns what was set."
     if threads is not None: torch.set_num_threads(threads)
     flushed = torch.set_flush_denormal(flush_denormal)
-    return {"threads": torch.get_num_threads(), "flush_denormal": flush_denormal and flushed}
+    return Facts(threads=torch.get_num_threads(), flush_denormal=flush_denormal and flushed)
 
 # %% ../nbs/00_core.ipynb #12a7796a
 def _cpu_name():
@@ -118,12 +128,12 @@ def _cpu_name():
     except OSError: pass
     return platform.processor() or platform.machine()
 
-def machine_info() -> dict:
+def machine_info() -> Facts:
     "The hardware and library versions behind a measurement."
     info = {"cpu": _cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
     if torch.cuda.is_available(): info["gpu"] = torch.cuda.get_device_name()
-    return info
+    return Facts(info)
 
 # %% ../nbs/00_core.ipynb #8d114781
 def _cpu_flags() -> set:
@@ -153,7 +163,7 @@ def _has(name, flag, flags):
     except RuntimeError: return flag in flags
 
 # %% ../nbs/00_core.ipynb #eb6c2401
-def cpu_features() -> dict:
+def cpu_features() -> Facts:
     "What this CPU offers a lesson: PyTorch's kernel level, the oneDNN cap and native bfloat16."
     flags, arch = _cpu_flags(), platform.machine().lower()
     isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "ALL").upper()
@@ -164,7 +174,7 @@ def cpu_features() -> dict:
         capped = isa in _ONEDNN_ISAS and _ONEDNN_ISAS.index(isa) < _ONEDNN_ISAS.index("AVX512_CORE_BF16")
         feats["native_bf16"] = (feats["avx512_bf16"] or feats["amx"]) and not capped
     else: feats["native_bf16"] = arch in ("arm64", "aarch64") and bool({"bf16", "feat_bf16"} & flags)
-    return feats
+    return Facts(feats)
 
 # %% ../nbs/00_core.ipynb #59293440
 def machine_summary() -> str:
@@ -383,6 +393,15 @@ def as_dict(self:Decision) -> dict:
     d["narrower"] = None if self.narrower is None else self.narrower.as_dict()
     d["parts"] = [p.as_dict() for p in self.parts]
     return d
+
+# %% ../nbs/00_core.ipynb #380428ea
+@patch
+def _repr_html_(self:Decision):
+    "The verdict, the claim and its numbers, as a notebook shows a `Decision`."
+    return f"<p><b>{html.escape(self.verdict)}</b>: {html.escape(self.claim)} ({html.escape(self.summary())})</p>"
+
+@patch
+def _repr_markdown_(self:Decision): return f"**{self.verdict}**: {self.claim} ({self.summary()})"
 
 # %% ../nbs/00_core.ipynb #eeffc12d
 def _n_to_settle(sd:float, gap:float, level:float, limit:int=10_000) -> int|None:

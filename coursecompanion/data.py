@@ -221,14 +221,15 @@ class DataLoaders:
                  stats:dict|None=None): # Normalisation statistics, saved with checkpoints
         self.train, self.valid, self.stats = train, valid, dict(stats or {})
 
-    def normalize(self, x:torch.Tensor) -> torch.Tensor:
+    def normalize(self, x:torch.Tensor, # Raw inputs, as given to `from_tensors`
+                  ) -> torch.Tensor:
         "Apply the training data's normalisation to raw inputs `x` (as `from_tensors` did)."
         x = x.float()
         if "scale" in self.stats: x = x / self.stats["scale"]
         if "mean" in self.stats: x = (x - self.stats["mean"]) / self.stats["std"]
         return x.flatten(1) if self.stats.get("flatten") else x
 
-    def to(self, device):
+    def to(self, device): # A device or its name
         "Move in-memory loaders' tensors to `device` (other loaders are left alone)."
         for dl in (self.train, self.valid):
             if isinstance(dl, DataLoader): dl.to(device)
@@ -269,7 +270,7 @@ class SeededTorchLoader(torch.utils.data.DataLoader):
                  **kwargs): # Passed on to torch's DataLoader
         self.seed = seed
         super().__init__(dataset, batch_size, generator=torch.Generator().manual_seed(seed), **kwargs)
-    def set_epoch(self, epoch:int):
+    def set_epoch(self, epoch:int): # The epoch about to start (counting from 0)
         "Reseed the shuffle from `seed + epoch`."
         self.generator.manual_seed(self.seed + epoch)
 

@@ -162,6 +162,29 @@ def decorator_comments(sym) -> set[str]:
     except (OSError, TypeError): return set()
     return {m[1].strip() for m in re.finditer(r"(?m)^\s*@[^#\n]*#(.*)$", src)}
 
+def line_comments(sym) -> dict:
+    """Each parameter's comment on its own line of the `def`, for the two places fastcore's docments misses one: the
+    last parameter before `) -> T:  # comment` (docments files it under `return`) and `**kwargs):  # comment`.
+    Only lines that name exactly one parameter count."""
+    import inspect, io, textwrap, tokenize
+    f = inspect.unwrap(sym.__init__ if inspect.isclass(sym) and "__init__" in vars(sym) else sym)
+    try: toks = list(tokenize.generate_tokens(io.StringIO(textwrap.dedent(inspect.getsource(f))).readline))
+    except (OSError, TypeError, tokenize.TokenError, IndentationError, SyntaxError): return {}
+    depth, names, out, prev, started = 0, {}, {}, None, False
+    for t in toks:
+        if not started:
+            started = t.type == tokenize.NAME and t.string == "def"
+            continue
+        if t.type == tokenize.NEWLINE: break  # the end of the `def` line (comments come before it)
+        if t.type == tokenize.OP and t.string in "([{": depth += 1
+        elif t.type == tokenize.OP and t.string in ")]}": depth -= 1
+        elif t.type == tokenize.NAME and depth == 1 and prev is not None and prev.string in ("(", ",", "*", "**"):
+            names.setdefault(t.start[0], []).append(t.string)
+        elif t.type == tokenize.COMMENT and len(names.get(t.start[0], [])) == 1:
+            out[names[t.start[0]][0]] = t.string[1:].strip()
+        if t.type not in (tokenize.COMMENT, tokenize.NL): prev = t
+    return out
+
 def source_href(url:str, cfg:dict) -> str:
     """Where an API entry's "source" link goes: the module's highlighted copy on the site (`_source/core.html#L-12`),
     or nbdev's repository URL when settings.ini says the repository is public (`site_source_links = repository`)."""
@@ -195,6 +218,10 @@ class APIDoc:
         except Exception: dm = {}
         bad = decorator_comments(self.sym)
         dm = {k: (None if isinstance(v, str) and v.strip() in bad else v) for k, v in dm.items()}
+        for k, c in line_comments(self.sym).items():  # what docments missed: `**kwargs` and `x) -> T:  # about x`
+            if dm.get(k) or c in bad: continue
+            if dm.get("return") == c: dm["return"] = None
+            dm[k] = c
         rows = ["| parameter | type | default | description |", "|---|---|---|---|"]
         P = inspect.Parameter
         for p in (sig.parameters.values() if sig else []):
