@@ -108,8 +108,10 @@ def atomic_save(obj, # Anything `torch.save` accepts
 # %% ../nbs/00_core.ipynb #d19ea519
 class Facts(dict):
     "A dict of facts (settings, machine details) that a notebook shows as a two-column table."
-    def _repr_html_(self): return Table([{"": k, "value": v} for k, v in self.items()])._repr_html_()
-    def _repr_markdown_(self): return Table([{"": k, "value": v} for k, v in self.items()])._repr_markdown_()
+    def _repr_html_(self):
+        rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>" for k, v in self.items())
+        return f'<table class="cc-table"><tbody>{rows}</tbody></table>'
+    def _repr_markdown_(self): return "\n".join(["| | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in self.items()])
 
 # %% ../nbs/00_core.ipynb #531c4aea
 def setup_cpu(threads:int|None=None, # Threads for PyTorch's intra-op pool; None keeps PyTorch's default (one per core)
