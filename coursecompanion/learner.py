@@ -629,7 +629,7 @@ def load(self:Learner, path): # A checkpoint written by `save` or `CheckpointCB`
 CHECKPOINT_NAMES = ("CHECKPOINT_FORMAT", "CheckpointError", "checkpoint_checksum", "save_checkpoint",
                     "read_checkpoint", "load_checkpoint", "apply_checkpoint", "CheckpointCB", "EarlyStoppingCB")
 
-def __getattr__(name:str):
+def __getattr__(name:str): # A name in `CHECKPOINT_NAMES`
     "The names in `CHECKPOINT_NAMES`, from `coursecompanion.checkpoint`, on first use."
     if name not in CHECKPOINT_NAMES: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from coursecompanion import checkpoint

@@ -185,6 +185,20 @@ def line_comments(sym) -> dict:
         if t.type not in (tokenize.COMMENT, tokenize.NL): prev = t
     return out
 
+def package_twin(sym):
+    "The package's own object for `sym` (a class the notebook defined has no source for docments to read)."
+    import importlib
+    from coursecompanion._modidx import d
+    qual = getattr(sym, "__qualname__", "")
+    for mod, syms in d["syms"].items():
+        if f"{mod}.{qual}" in syms:
+            obj = importlib.import_module(mod)
+            for part in qual.split("."): obj = getattr(obj, part)
+            return obj
+    return sym
+
+EVENT_ARG = "The `Learner` running the event"  # the one parameter of a callback's event method
+
 def source_href(url:str, cfg:dict) -> str:
     """Where an API entry's "source" link goes: the module's highlighted copy on the site (`_source/core.html#L-12`),
     or nbdev's repository URL when settings.ini says the repository is public (`site_source_links = repository`)."""
@@ -216,8 +230,13 @@ class APIDoc:
         from fastcore.docments import docments
         try: dm = dict(docments(self.sym))
         except Exception: dm = {}
+        if not any(v for k, v in dm.items() if k != "return"):  # a class defined in the notebook has no source
+            try: dm = dict(docments(package_twin(self.sym)))
+            except Exception: pass
         bad = decorator_comments(self.sym)
         dm = {k: (None if isinstance(v, str) and v.strip() in bad else v) for k, v in dm.items()}
+        from coursecompanion.learner import EVENTS
+        if getattr(self.sym, "__name__", "") in EVENTS and not dm.get("learn"): dm["learn"] = EVENT_ARG
         for k, c in line_comments(self.sym).items():  # what docments missed: `**kwargs` and `x) -> T:  # about x`
             if dm.get(k) or c in bad: continue
             if dm.get("return") == c: dm["return"] = None
