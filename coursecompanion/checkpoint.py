@@ -90,8 +90,8 @@ def _read_checkpoint(path) -> dict:
         raise CheckpointError(f"{path} could not be read: it is truncated or not a PyTorch file ({reason})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         keys = sorted(state, key=str)[:5] if isinstance(state, dict) else type(state).__name__
-        raise CheckpointError(f"{path} is not a coursecompanion checkpoint (found {keys}). "
-                              f"A bare state_dict loads with model.load_state_dict(torch.load(path, weights_only=True)).")
+        raise CheckpointError(f"{path} is not a coursecompanion checkpoint (found {keys}). A bare state_dict "
+                              "loads with model.load_state_dict(torch.load(path, weights_only=True)).")
     missing = [k for k in _CHECKPOINT_KEYS if k not in state]
     if missing: raise CheckpointError(f"{path} is a damaged checkpoint: it lacks {missing}")
     if state.get("version", 1) >= 2 and state.get("checksum") != checkpoint_checksum(state):

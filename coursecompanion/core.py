@@ -109,9 +109,11 @@ def atomic_save(obj, # Anything `torch.save` accepts
 class Facts(dict):
     "A dict of facts (settings, machine details) that a notebook shows as a two-column table."
     def _repr_html_(self):
-        rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>" for k, v in self.items())
+        cell = lambda v: f"<td>{html.escape(str(v))}</td>"
+        rows = "".join(f"<tr>{cell(k)}{cell(v)}</tr>" for k, v in self.items())
         return f'<table class="cc-table"><tbody>{rows}</tbody></table>'
-    def _repr_markdown_(self): return "\n".join(["| | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in self.items()])
+    def _repr_markdown_(self):
+        return "\n".join(["| | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in self.items()])
 
 # %% ../nbs/00_core.ipynb #531c4aea
 def setup_cpu(threads:int|None=None, # Threads for PyTorch's intra-op pool; None keeps PyTorch's default (one per core)
@@ -195,7 +197,8 @@ def code_hash(*objs, # Functions, classes or modules whose source the result dep
     for o in objs:
         try: src = inspect.getsource(o)
         except (TypeError, OSError) as e:
-            raise TypeError(f"code_hash: cannot read the source of {o!r} ({e}); pass functions, classes or modules") from None
+            raise TypeError(f"code_hash: cannot read the source of {o!r} ({e}). "
+                            "Pass functions, classes or modules.") from None
         h.update(src.encode())
     h.update(repr(extra).encode())
     return h.hexdigest()[:16]
@@ -410,7 +413,8 @@ def _n_to_settle(sd:float, gap:float, level:float, limit:int=10_000) -> int|None
     "Runs needed for the interval's half-width to fall below `gap`, if the spread stays `sd`."
     if sd == 0 or gap == 0: return None
     n = 2
-    while n <= limit and t_quantile((1 + level) / 2, n - 1) * sd / math.sqrt(n) >= abs(gap): n = max(n + 1, int(n * 1.2))
+    half_width = lambda n: t_quantile((1 + level) / 2, n - 1) * sd / math.sqrt(n)
+    while n <= limit and half_width(n) >= abs(gap): n = max(n + 1, int(n * 1.2))
     return n if n <= limit else None
 
 # %% ../nbs/00_core.ipynb #30e5c2be
@@ -468,8 +472,9 @@ def check_trained(scores:dict, # Arm name -> its score (or a list of scores, one
         if not math.isfinite(worst) or (worst < trivial + margin if higher_is_better else worst > trivial - margin):
             bad[arm] = worst
     if bad:
-        raise AssertionError(f"arms that did not train (worst seed vs trivial baseline {trivial:.4g}, margin {margin:.4g}):"
-                             f" {', '.join(f'{k}: {v:.4g}' for k, v in bad.items())}. Check their learning rate and budget.")
+        worst = ", ".join(f"{k}: {v:.4g}" for k, v in bad.items())
+        raise AssertionError(f"arms that did not train (worst seed vs trivial baseline {trivial:.4g}, "
+                             f"margin {margin:.4g}): {worst}. Check their learning rate and budget.")
     return True
 
 # %% ../nbs/00_core.ipynb #92f765e7
