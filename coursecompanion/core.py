@@ -376,6 +376,7 @@ class Decision:
     n_to_settle:int|None=None # Runs that would settle a "not settled" verdict if the effect is as measured
     narrower:"Decision|None"=None # The narrower claim behind "holds with a caveat"
     parts:tuple=() # For `all_of`: the decisions on each part of the claim
+    detectable:float|None=None # The true effect beyond the threshold that this n detects 80% of the time
 
 # %% ../nbs/00_core.ipynb #1b623a57
 @patch
@@ -386,6 +387,7 @@ def summary(self:Decision) -> str:
     ci = f"[{self.lo:+.3g}, {self.hi:+.3g}]" if self.n > 1 else "no interval from one run"
     s = (f"effect {self.effect:+.3g}{u}, {self.level:.0%} CI {ci}, n = {self.n} {self.per}s, "
          f"threshold {self.threshold:+.3g}")
+    if self.detectable is not None: s += f"; 80% power at {self.detectable:.2g} past the threshold"
     if self.n_to_settle: s += f"; about {self.n_to_settle} {self.per}s would settle it"
     return s
 
@@ -393,7 +395,7 @@ def summary(self:Decision) -> str:
 def as_dict(self:Decision) -> dict:
     "The decision as plain data (for the site and for comparing runs)."
     d = {k: getattr(self, k) for k in ("claim", "verdict", "effect", "lo", "hi", "n", "threshold", "unit", "per",
-                                        "level", "n_to_settle")}
+                                        "level", "n_to_settle", "detectable")}
     d["summary"] = self.summary()
     d["narrower"] = None if self.narrower is None else self.narrower.as_dict()
     d["parts"] = [p.as_dict() for p in self.parts]
@@ -442,7 +444,9 @@ def decide(effects, # Paired effects, one per seed (fold, image), signed so that
     verdict = "holds" if lo > threshold else "does not hold here" if hi < threshold else "not settled here"
     if verdict != "holds" and narrower is not None and narrower.verdict == "holds": verdict = "holds with a caveat"
     settle = _n_to_settle(sd, m - threshold, level) if verdict == "not settled here" and n > 1 else None
-    return Decision(str(claim), verdict, m, lo, hi, n, float(threshold), unit, per, level, settle, narrower)
+    detect = None if n == 1 else (t_quantile((1 + level) / 2, n - 1) + t_quantile(0.8, n - 1)) * sd / math.sqrt(n)
+    return Decision(str(claim), verdict, m, lo, hi, n, float(threshold), unit, per, level, settle, narrower,
+                    detectable=detect)
 
 # %% ../nbs/00_core.ipynb #95785d17
 def all_of(*parts:Decision, # The decisions on each part of a claim

@@ -192,9 +192,7 @@ def layout_problems(layout:dict) -> list[str]:
     "What the LAYOUT script found wrong, as sentences."
     out = [f"cut off or scrolling sideways at 1280 px: {o}" for o in layout["overflow"][:8]]
     out += [f"a figure without alt text naming it: {a!r}" for a in layout["badAlt"][:5]]
-    # A figure drawn in the same output as an HTML table is not linked yet (one, in weight_decay's sweep table).
-    unlinked = layout["unlinked"][:5] if len(layout["unlinked"]) > 1 else []
-    out += [f"a figure that does not open at full size: {s}" for s in unlinked]
+    out += [f"a figure that does not open at full size: {s}" for s in layout["unlinked"][:5]]
     for e in layout["api"]:
         if e["cls"] and not e["table"]: out.append(f"API entry {e['name']}: a class without a parameter table")
         if e["doc"].strip() in BUILTIN_DOCS: out.append(f"API entry {e['name']}: Python's builtin docstring {e['doc']!r}")

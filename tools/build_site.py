@@ -666,6 +666,12 @@ def source_pages(out:Path, cfg:dict):
                             f'<code>{lib.name}/{f.name}</code>, generated from the notebooks by nbdev</p>', 1)
         (dest/f"{f.stem}.html").write_text(page, encoding="utf-8")
 
+def link_figure(m:re.Match, text:str) -> str:
+    "The image matched by `m`, wrapped in a link to its full-size file unless it already sits inside a link."
+    before = text[:m.start()]
+    if before.rfind("<a ") > before.rfind("</a>"): return m[0]
+    return f'<a class="cc-figure" href="{m[1]}" title="Open the figure at full size">{m[0]}</a>'
+
 def postprocess(out:Path, cfg:dict):
     """The pages as a reader gets them: Font Awesome's 1.5 MB script replaced by CSS for the icons used, each figure a
     link to its full-size image, code lines that wrap under their own indentation, the modules' source pages."""
@@ -681,8 +687,7 @@ def postprocess(out:Path, cfg:dict):
         t = re.sub(r'\s*<script defer src="_static/scripts/fontawesome\.js[^"]*"></script>',
                    '\n  <link rel="stylesheet" href="_static/icons.css" />', t)
         # figures: a click opens the image at full size
-        t = re.sub(r'(?<!>)(<img [^>]*src="(_images/[^"]+)"[^>]*>)',
-                   r'<a class="cc-figure" href="\2" title="Open the figure at full size">\1</a>', t)
+        t = re.sub(r'<img [^>]*src="(_images/[^"]+)"[^>]*>', lambda m: link_figure(m, t), t)
         t = re.sub(r'(<div class="highlight[^"]*"><pre>)(.*?)(</pre>)', lambda m: m[1] + hanging_lines(m[2]) + m[3], t, flags=re.S)
         p.write_text(t, encoding="utf-8")
     source_pages(out, cfg)
