@@ -265,6 +265,9 @@ class CheckpointCB(Callback):
         try: str(path).format(epoch=0)
         except (KeyError, IndexError, ValueError) as e:
             raise ValueError(f"path {str(path)!r} can hold only the field {{epoch}}: {type(e).__name__} {e}") from None
+        if Path(str(path).format(epoch=0)).is_dir():
+            raise ValueError(f"CheckpointCB: path={str(path)!r} is a folder; name a file in it, e.g. "
+                             f"{Path(path)/'ep{epoch}.pth'}")
         self.path, self.every = str(path), every
     def after_epoch(self, learn):
         "Save if this epoch is due, is the last, or is where a callback stopped the fit."

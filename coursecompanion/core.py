@@ -9,7 +9,7 @@ __all__ = ['VERDICTS', 'VERDICT_MIME', 'set_seed', 'get_rng_state', 'set_rng_sta
            'Table', 'mlp', 't_quantile', 'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
 
 # %% ../nbs/00_core.ipynb #6ed6d0a3
-import html, importlib, math, os, platform, random, tempfile, time
+import html, importlib, math, numbers, os, platform, random, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -20,6 +20,11 @@ from torch import nn
 def set_seed(seed:int=42, # The seed for Python, NumPy and PyTorch (CPU and every GPU)
              deterministic:bool=False): # Also ask PyTorch for deterministic algorithms
     "Seed every random number generator a lesson uses."
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"set_seed: seed={seed!r} must be a whole number >= 0")
+    if not isinstance(deterministic, bool):
+        raise TypeError(f"set_seed: deterministic={deterministic!r} must be True or False")
+    seed = int(seed)  # a NumPy or torch integer too
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -91,6 +96,8 @@ def atomic_save(obj, # Anything `torch.save` accepts
                 ) -> Path:
     "`torch.save(obj)` to `path` through a temporary file, so `path` is never left half-written."
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"atomic_save: path={str(path)!r} is a folder; name a file in it, e.g. {path/'model.pt'}")
     path.parent.mkdir(parents=True, exist_ok=True)
     for old in path.parent.glob(f".{path.name}.*.tmp"): old.unlink(missing_ok=True)  # one writer per path
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -119,6 +126,10 @@ class Facts(dict):
 def setup_cpu(threads:int|None=None, # Threads for PyTorch's intra-op pool; None keeps PyTorch's default (one per core)
               flush_denormal:bool=True): # Treat subnormal floats as zero (much faster on x86 CPUs)
     "Set PyTorch's CPU options for fast small-model training; returns what was set."
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1):
+        raise ValueError(f"setup_cpu: threads={threads!r} must be a whole number >= 1, or None for PyTorch's default")
+    if not isinstance(flush_denormal, bool):
+        raise TypeError(f"setup_cpu: flush_denormal={flush_denormal!r} must be True or False")
     if threads is not None: torch.set_num_threads(threads)
     flushed = torch.set_flush_denormal(flush_denormal)
     return Facts(threads=torch.get_num_threads(), flush_denormal=flush_denormal and flushed)
@@ -298,6 +309,8 @@ class Table:
                  index:str="", # Header of the row-name column when `rows` is a dict
                  caption:str|None=None): # A line shown above the table
         if isinstance(rows, dict): rows = [{index: k, **v} for k, v in rows.items()]
+        bad = next((r for r in rows if not isinstance(r, dict)), None)
+        if bad is not None: raise TypeError(f"Table: each row must be a dict of column -> value, got {bad!r}")
         self.rows, self.digits, self.caption = [dict(r) for r in rows], digits, caption
         self.columns = list(columns) if columns is not None else list(dict.fromkeys(k for r in self.rows for k in r))
     def cells(self):
@@ -331,9 +344,17 @@ def __repr__(self:Table):
 
 # %% ../nbs/00_core.ipynb #522d4c27
 def mlp(sizes=(784, 256, 128, 10), # Layer widths, input first and output last
-        ps=None, # Dropout after each hidden layer (a list, one per hidden layer), or None for no Dropout layers
+        ps=None, # Dropout after each hidden layer (a list, one per hidden layer, or one number for all); None: none
         bn:bool=False): # BatchNorm after each hidden layer's ReLU
     "Linear layers of widths `sizes`, with ReLU (then BatchNorm, Dropout if asked) between them."
+    sizes = list(sizes)
+    if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
+        raise ValueError(f"mlp: sizes={sizes!r} must be two or more whole numbers >= 1 (input width first, output last)")
+    if ps is not None:
+        ps = [ps] * (len(sizes) - 2) if isinstance(ps, numbers.Real) else list(ps)
+        if len(ps) != len(sizes) - 2 or not all(isinstance(p, numbers.Real) and 0 <= p < 1 for p in ps):
+            raise ValueError(f"mlp: ps={ps!r} must hold one dropout probability in [0, 1) per hidden layer "
+                             f"({len(sizes) - 2} here), or be one number for all")
     layers = []
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
         layers.append(nn.Linear(a, b))
@@ -432,7 +453,8 @@ def decide(effects, # Paired effects, one per seed (fold, image), signed so that
     if e.size == 0: raise ValueError(f"decide: no effects for {claim!r}; pass one paired effect per {per}")
     if not np.isfinite(e).all(): raise ValueError(f"decide: effects {e.tolist()} for {claim!r} hold NaN or inf; "
                                                   "a run diverged or an arm did not train")
-    if not np.isfinite(threshold): raise ValueError(f"decide: threshold={threshold!r} must be a finite number")
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
+        raise ValueError(f"decide: threshold={threshold!r} must be a finite number, in the effects' unit")
     if not 0 < level < 1: raise ValueError(f"decide: level={level!r} must lie strictly between 0 and 1, e.g. 0.9")
     if not str(claim).strip(): raise ValueError("decide: claim='' must say what was tested")
     n, m = e.size, float(e.mean())
@@ -470,6 +492,12 @@ def check_trained(scores:dict, # Arm name -> its score (or a list of scores, one
                   margin:float, # How far past the baseline every arm must be
                   higher_is_better:bool=True): # False for losses and errors
     "Fail, naming the arm, unless every arm beats the trivial baseline by `margin` on every seed."
+    if not isinstance(scores, dict) or not scores:
+        raise ValueError(f"check_trained: scores={scores!r} must be a non-empty dict of arm name -> score(s)")
+    for name, v in (("trivial", trivial), ("margin", margin)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ValueError(f"check_trained: {name}={v!r} must be a finite number")
+    if margin < 0: raise ValueError(f"check_trained: margin={margin!r} must be >= 0 (which way is better: higher_is_better)")
     bad = {}
     for arm, s in scores.items():
         worst = (min if higher_is_better else max)(np.atleast_1d(np.asarray(s, dtype=float)).tolist())

@@ -113,6 +113,14 @@ class DataLoader:
                  shuffle:bool=False, # A new order every epoch
                  seed:int|None=None, # The shuffle's seed; None draws one from torch's RNG
                  drop_last:bool=False): # Drop the last batch if it is short
+        for name, t in (("x", x), ("y", y)):
+            if not isinstance(t, torch.Tensor):
+                raise TypeError(f"DataLoader: {name} must be a torch.Tensor, got {type(t).__name__}; convert it "
+                                f"with torch.as_tensor({name})")
+        for name, v in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(v, bool): raise TypeError(f"DataLoader: {name}={v!r} must be True or False")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+            raise ValueError(f"DataLoader: seed={seed!r} must be a whole number >= 0, or None to draw one")
         if len(x) != len(y): raise ValueError(f"x has {len(x)} items but y has {len(y)}: they must match")
         if len(x) == 0: raise ValueError("empty dataset: x and y have no items")
         if isinstance(bs, bool) or not isinstance(bs, numbers.Integral) or bs < 1:

@@ -101,6 +101,7 @@ class Learner:
                  device=None, # Where `DeviceCB` puts model and data; None picks the best available
                  default_cbs:bool=True): # Add `DeviceCB`, `NonFiniteCB` and `Recorder`
         _check_learner_args(model, dls, loss_func, opt_func)
+        if not isinstance(default_cbs, bool): raise TypeError(f"default_cbs={default_cbs!r} must be True or False")
         self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, check_lr(lr), opt_func
         self.opt, self.grad_scaler, self.cbs, self._handlers = None, None, [], {}
         self.epoch, self.n_epochs, self.train_iter, self.stopping = 0, 0, 0, False
@@ -458,6 +459,9 @@ def after_loss(self:NonFiniteCB, learn):
 def weighted_mean(values, # One value per batch
                   weights) -> float: # The batch sizes
     "The mean of `values` weighted by `weights` (batch sizes, so a short last batch counts less)."
+    values, weights = list(values), list(weights)
+    if len(values) != len(weights):
+        raise ValueError(f"weighted_mean: {len(values)} values but {len(weights)} weights; pass one weight per value")
     if not sum(weights): raise ValueError("weighted_mean of no items: the weights sum to 0")
     return sum(float(v) * w for v, w in zip(values, weights)) / sum(weights)
 
@@ -571,6 +575,7 @@ class ProgressCB(Callback):
     "A tqdm progress bar over training batches, and a printed line per epoch."
     order = 90
     def __init__(self, bar:bool=True): # Show the progress bar (the line per epoch is printed either way)
+        if not isinstance(bar, bool): raise TypeError(f"ProgressCB: bar={bar!r} must be True or False")
         self.bar = bar
     def before_fit(self, learn):
         from tqdm.auto import tqdm

@@ -91,3 +91,8 @@ def test_reading_a_checkpoint_for_a_fresh_learner_changes_nothing(tmp_path):
     assert learn.opt is None
     load_checkpoint(learn, tmp_path/"c.pt")
     assert learn.opt is not None and len(learn.opt.state) > 0
+
+def test_a_folder_is_not_a_checkpoint_path(tmp_path):
+    with pytest.raises(ValueError, match="is a folder; name a file in it"): CheckpointCB(tmp_path)
+    learn = tiny_learner()
+    with pytest.raises(IsADirectoryError, match="is a folder"): learn.save(tmp_path)

@@ -437,3 +437,12 @@ def test_a_callback_given_again_to_fit_is_refused_and_stays_with_the_learner():
     learn, x, y = regression_learner(); learn.add_cbs([es])
     with pytest.raises(ValueError, match="already one of the learner's callbacks"): learn.fit(1, cbs=[es])
     assert es in learn.cbs
+
+def test_weighted_mean_refuses_unequal_lengths():
+    from coursecompanion.learner import weighted_mean
+    with pytest.raises(ValueError, match="2 values but 1 weights"): weighted_mean([1.0, 2.0], [1])
+
+def test_flags_that_are_not_booleans_are_refused():
+    from coursecompanion.learner import ProgressCB
+    with pytest.raises(TypeError, match="default_cbs='no'"): Learner(torch.nn.Linear(2, 2), None, default_cbs="no")
+    with pytest.raises(TypeError, match="bar='no'"): ProgressCB(bar="no")
