@@ -14,8 +14,8 @@ from difflib import get_close_matches
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import (atomic_save, default_device, get_rng_state, is_rank0, mlp, patch, set_rng_state,
-                                  to_cpu, to_device, unwrap_model)  # re-exported: importable from here too
+from .core import default_device, is_rank0, patch, to_cpu, to_device, unwrap_model
+from .core import atomic_save, get_rng_state, mlp, set_rng_state  # re-exported: importable from here
 from .data import DataLoader
 
 # %% ../nbs/02_learner.ipynb #cf0d7329
