@@ -97,7 +97,8 @@ def atomic_save(obj, # Anything `torch.save` accepts
     "`torch.save(obj)` to `path` through a temporary file, so `path` is never left half-written."
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(f"atomic_save: path={str(path)!r} is a folder; name a file in it, e.g. {path/'model.pt'}")
+        raise IsADirectoryError(f"atomic_save: path={str(path)!r} is a folder; "
+                                f"name a file in it, e.g. {path/'model.pt'}")
     path.parent.mkdir(parents=True, exist_ok=True)
     for old in path.parent.glob(f".{path.name}.*.tmp"): old.unlink(missing_ok=True)  # one writer per path
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -349,7 +350,8 @@ def mlp(sizes=(784, 256, 128, 10), # Layer widths, input first and output last
     "Linear layers of widths `sizes`, with ReLU (then BatchNorm, Dropout if asked) between them."
     sizes = list(sizes)
     if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
-        raise ValueError(f"mlp: sizes={sizes!r} must be two or more whole numbers >= 1 (input width first, output last)")
+        raise ValueError(f"mlp: sizes={sizes!r} must be two or more whole numbers >= 1 "
+                         "(the input width first, the output last)")
     if ps is not None:
         ps = [ps] * (len(sizes) - 2) if isinstance(ps, numbers.Real) else list(ps)
         if len(ps) != len(sizes) - 2 or not all(isinstance(p, numbers.Real) and 0 <= p < 1 for p in ps):
@@ -497,7 +499,8 @@ def check_trained(scores:dict, # Arm name -> its score (or a list of scores, one
     for name, v in (("trivial", trivial), ("margin", margin)):
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
             raise ValueError(f"check_trained: {name}={v!r} must be a finite number")
-    if margin < 0: raise ValueError(f"check_trained: margin={margin!r} must be >= 0 (which way is better: higher_is_better)")
+    if margin < 0:
+        raise ValueError(f"check_trained: margin={margin!r} must be >= 0; higher_is_better says which way is better")
     bad = {}
     for arm, s in scores.items():
         worst = (min if higher_is_better else max)(np.atleast_1d(np.asarray(s, dtype=float)).tolist())
