@@ -78,7 +78,8 @@ def lessons_table(lessons:list[dict], verdicts:bool=True) -> str:
         n = lesson_number(l["stem"])
         name = md_cell(l["title"] or l["stem"])
         link = f"[{name}]({l['href']})" if l.get("href") else name
-        row = f"| {'' if n is None else f'{n:02d}'} | {link} | {md_cell(l['summary'])} |"
+        label = re.match(r"(\d+[a-z]?)_", l["stem"])[1] if n is not None else ""  # 02a keeps its letter
+        row = f"| {label} | {link} | {md_cell(l['summary'])} |"
         rows.append(row + (f" {md_cell(verdict_summary(l.get('box')))} |" if verdicts else ""))
     return "\n".join(rows)
 
