@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['ml100k_dir', 'load_ml100k', 'check_pairs', 'check_ratings', 'IdMap', 'kfold', 'rmse', 'BiasBaseline',
-           'CollabDataLoaders', 'fit_collab', 'valid_rmse', 'sigmoid_range', 'DotProductBias', 'Recommender',
-           'CollabNN', 'ranking_metrics', 'nearest_items']
+           'CollabDataLoaders', 'check_tables', 'fit_collab', 'valid_rmse', 'sigmoid_range', 'DotProductBias',
+           'Recommender', 'CollabNN', 'ranking_metrics', 'nearest_items']
 
 # %% ../nbs/17_collab.ipynb #2fb05d75
 import importlib.util
@@ -17,6 +17,7 @@ from torch import nn
 from .core import require, patch
 from .data import DataLoader, DataLoaders
 from .learner import Learner
+import math
 from .tabular import fit_tabular
 
 # %% ../nbs/17_collab.ipynb #bc8fe661
@@ -73,6 +74,7 @@ def check_ratings(df, # A rating table: user, item, rating
     if not pd.api.types.is_numeric_dtype(r) or pd.api.types.is_bool_dtype(r):
         raise TypeError(f"column 'rating' must be numeric, got dtype {r.dtype}")
     if r.isna().any(): raise ValueError(f"{int(r.isna().sum())} ratings are missing (NaN)")
+    if np.isinf(r.to_numpy(np.float64)).any(): raise ValueError("some ratings are infinite; drop those rows")
     bad = (r < lo) | (r > hi)
     if bad.any():
         raise ValueError(f"{int(bad.sum())} ratings lie outside the scale [{lo}, {hi}], e.g. {r[bad].iloc[0]}")
@@ -81,12 +83,18 @@ def check_ratings(df, # A rating table: user, item, rating
 # %% ../nbs/17_collab.ipynb #e179d09b
 class IdMap:
     "Ids seen in training to rows 1..n; row 0 stands for any id never seen (the cold-start slot)."
-    def __init__(self, ids): self.ids = np.unique(np.asarray(ids))  # ids: those seen in training
+    def __init__(self, ids): # The ids seen in training
+        a = np.asarray(ids)
+        if a.size and a.dtype.kind not in "iu": raise TypeError(f"IdMap: ids must be integers, got dtype {a.dtype}; "
+                                                   f"convert them, e.g. df['user'].astype(int)")
+        self.ids = np.unique(a)
     def __len__(self): return len(self.ids) + 1  # rows of an embedding, the unseen slot included
     def encode(self, ids): # Ids to look up
         "Rows of `ids` (a sequence or array): 0 for an id not seen in training."
         a = np.asarray(ids)
-        if len(self.ids) == 0: return torch.zeros(a.shape, dtype=torch.int64)
+        if a.size and a.dtype.kind not in "iu":
+            raise TypeError(f"IdMap.encode: ids must be integers like the training ids, got dtype {a.dtype}")
+        if len(self.ids) == 0 or a.size == 0: return torch.zeros(a.shape, dtype=torch.int64)
         pos = np.searchsorted(self.ids, a).clip(0, len(self.ids) - 1)
         return torch.from_numpy(np.where(self.ids[pos] == a, pos + 1, 0).astype(np.int64))
 
@@ -95,6 +103,9 @@ def kfold(n:int, # Number of rows
           k:int=5, # Number of folds
           seed:int=0): # Seed of the shuffle
     "Fold number (0..k-1) of each of `n` rows: a seeded shuffle dealt round-robin."
+    for name, v in (("n", n), ("k", k)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"kfold: {name}={v!r} must be an int")
     if not 2 <= k <= n: raise ValueError(f"kfold: k={k!r} folds need 2 <= k <= n={n!r} rows")
     return np.random.default_rng(seed).permutation(n) % k
 
@@ -106,6 +117,9 @@ def rmse(pred, # Predictions
     p, t = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
     if p.shape != t.shape or p.size == 0:
         raise ValueError(f"rmse: pred {p.shape} and target {t.shape} must have the same, non-empty shape")
+    if not (np.isfinite(p).all() and np.isfinite(t).all()):
+        raise ValueError(f"rmse: pred holds {int((~np.isfinite(p)).sum())} and target {int((~np.isfinite(t)).sum())} "
+                         f"NaN or infinite values; a model diverged or a row has no rating")
     return float(np.sqrt(np.mean((p - t) ** 2)))
 
 # %% ../nbs/17_collab.ipynb #2b2d3870
@@ -114,6 +128,11 @@ class BiasBaseline:
     def __init__(self, reg_u:float=15., # Shrinkage of user biases (pseudo-ratings at zero)
                  reg_i:float=10., # Shrinkage of item biases
                  n_epochs:int=10): # Alternating rounds
+        for name, v in (("reg_u", reg_u), ("reg_i", reg_i)):
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+                raise ValueError(f"BiasBaseline: {name}={v!r} must be a finite number >= 0, e.g. 10")
+        if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
+            raise ValueError(f"BiasBaseline: n_epochs={n_epochs!r} must be a positive int")
         self.reg_u, self.reg_i, self.n_epochs = reg_u, reg_i, n_epochs
 
 # %% ../nbs/17_collab.ipynb #1441b50a
@@ -137,6 +156,7 @@ def fit(self:BiasBaseline, df): # Training ratings (user, item, rating)
 @patch
 def predict(self:BiasBaseline, df): # Rows with user and item ids
     "Predicted ratings for the (user, item) rows of `df`; an unseen user or item adds no bias."
+    if not hasattr(self, "mu"): raise RuntimeError("BiasBaseline: call fit(train_df) before predict")
     check_pairs(df)
     return self.mu + self.bu[self.umap.encode(df["user"]).numpy()] + self.bi[self.imap.encode(df["item"]).numpy()]
 
@@ -148,6 +168,7 @@ class CollabDataLoaders(DataLoaders):
                  bs:int=1024, # Training batch size
                  seed:int=0): # Seed of the training shuffle
         check_ratings(train_df, (-np.inf, np.inf))
+        if valid_df is not None: check_ratings(valid_df, (-np.inf, np.inf))
         self.umap, self.imap = IdMap(train_df["user"]), IdMap(train_df["item"])
         valid = None if valid_df is None else DataLoader(*self.tensors(valid_df), bs=4096)
         super().__init__(DataLoader(*self.tensors(train_df), bs=bs, shuffle=True, seed=seed, drop_last=True), valid)
@@ -156,6 +177,21 @@ class CollabDataLoaders(DataLoaders):
         x = torch.stack([self.umap.encode(df["user"]), self.imap.encode(df["item"])], 1)
         return x, torch.tensor(df["rating"].to_numpy(), dtype=torch.float32)
 
+# %% ../nbs/17_collab.ipynb #5313e1e7
+def check_tables(model:nn.Module, # A rating model with `user_factors` and `item_factors` embeddings
+                 umap:IdMap, # The user map it is used with
+                 imap:IdMap, # The item map it is used with
+                 fn:str="check_tables"): # The caller's name, for the message
+    "Raise a clear error unless `model`'s user and item tables have one row per id of the maps."
+    for name, m in (("user", umap), ("item", imap)):
+        e = getattr(model, f"{name}_factors", None)
+        if not isinstance(e, nn.Embedding):
+            raise TypeError(f"{fn}: model ({type(model).__name__}) has no {name}_factors embedding; "
+                            f"use DotProductBias or CollabNN")
+        if e.num_embeddings != len(m):
+            raise ValueError(f"{fn}: the model's {name} table has {e.num_embeddings} rows but the {name} map needs "
+                             f"{len(m)}; build the model with len(dls.umap), len(dls.imap) of these loaders")
+
 # %% ../nbs/17_collab.ipynb #f13bbb10
 def fit_collab(model:nn.Module, # A rating model: (user row, item row) pairs -> ratings
                dls, # Loaders from `CollabDataLoaders`
@@ -163,21 +199,22 @@ def fit_collab(model:nn.Module, # A rating model: (user row, item row) pairs -> 
                lr:float=1e-2, # Peak learning rate
                wd:float=1.0, # Decoupled weight decay of AdamW
                device=None, # Where to train; the Learner's default if None
+               cbs=None, # Callbacks for this fit, e.g. [CheckpointCB(path)]
+               resume_from=None, # A checkpoint written by `CheckpointCB` in the same call, to resume from
                ) -> Learner:
-    "`fit_tabular` with defaults for rating models; refuses a `y_range` the ratings exceed."
-    lo, hi = getattr(model, "y_range", (-np.inf, np.inf))
-    y = dls.train.y
-    y0, y1 = (float(y.min()), float(y.max())) if len(y) else (lo, hi)
-    if y0 < lo or y1 > hi:
-        raise ValueError(f"the ratings span [{y0:g}, {y1:g}] but the model's y_range is ({lo:g}, {hi:g}): it could "
-                         f"never predict them; build it with y_range=({y0 - 1:g}, {y1 + 0.5:g})")
-    return fit_tabular(model, dls, n_epochs=n_epochs, lr=lr, wd=wd, device=device)
+    "`fit_tabular` with a rating model's defaults, after checking its tables cover the id maps."
+    if hasattr(dls, "umap"): check_tables(model, dls.umap, dls.imap, "fit_collab")
+    return fit_tabular(model, dls, n_epochs, lr, wd, device=device, cbs=cbs, resume_from=resume_from)
 
 # %% ../nbs/17_collab.ipynb #f9b3e887
 def valid_rmse(learn:Learner, # A Learner fitted with a validation loader
                ) -> float:
     "RMSE on the validation loader, from the last epoch's validation MSE."
-    return learn.recorder.values[-1]["valid_loss"] ** 0.5
+    rows = getattr(getattr(learn, "recorder", None), "values", None) or [{}]
+    if "valid_loss" not in rows[-1]:
+        raise ValueError("valid_rmse: the learner has no validation loss; fit it with a validation loader first "
+                         "(CollabDataLoaders(train_df, valid_df))")
+    return rows[-1]["valid_loss"] ** 0.5
 
 # %% ../nbs/17_collab.ipynb #276f1f07
 def sigmoid_range(x:torch.Tensor, # Any values
@@ -185,9 +222,22 @@ def sigmoid_range(x:torch.Tensor, # Any values
                   hi:float, # Upper end
                   ) -> torch.Tensor:
     "Squash `x` into the open interval (lo, hi) with a sigmoid."
+    if not lo < hi: raise ValueError(f"sigmoid_range: lo={lo!r} must be below hi={hi!r}, e.g. (0, 5.5)")
     return torch.sigmoid(x) * (hi - lo) + lo
 
 # %% ../nbs/17_collab.ipynb #14a0386a
+def _check_sizes(n_users, n_items, width:int, y_range, who:str):
+    "Raise a clear error for table sizes below 1 or a `y_range` that is not (low, high) finite numbers."
+    for name, v in (("n_users", n_users), ("n_items", n_items), ("width", width)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{who}: {name}={v!r} must be a positive int; tables need len(dls.umap), len(dls.imap)")
+    ok = isinstance(y_range, (tuple, list)) and len(y_range) == 2 and all(
+        isinstance(v, (int, float, np.number)) and math.isfinite(v) for v in y_range)
+    if not ok or not y_range[0] < y_range[1]:
+        raise ValueError(f"{who}: y_range={y_range!r} must be (low, high) finite numbers that cover the ratings, "
+                         f"e.g. (0, 5.5) for 1-5")
+
+#| export
 class DotProductBias(nn.Module):
     "Rating = sigmoid_range(user . item + biases); row 0 of each table is the unseen slot, kept at 0."
     def __init__(self, n_users:int, # Rows of the user tables (`len(dls.umap)`, the unseen slot included)
@@ -195,6 +245,7 @@ class DotProductBias(nn.Module):
                  n_factors:int=50, # Width of each embedding
                  y_range=(0., 5.5), # Predictions lie strictly inside this range: make it cover the rating scale
                  init_std:float=0.01): # Standard deviation of the initial factors
+        _check_sizes(n_users, n_items, n_factors, y_range, "DotProductBias")
         super().__init__()
         self.user_factors, self.item_factors = (nn.Embedding(n, n_factors, padding_idx=0) for n in (n_users, n_items))
         self.user_bias, self.item_bias = (nn.Embedding(n, 1, padding_idx=0) for n in (n_users, n_items))
@@ -219,6 +270,13 @@ class Recommender:
                  fallback:BiasBaseline, # Biases fitted on the same training rows
                  rating_range=(1, 5), # Predictions are clipped to this scale
                  min_user_ratings:int=1): # Users with fewer training ratings than this get the fallback too
+        check_tables(model, dls.umap, dls.imap, "Recommender")
+        if not hasattr(fallback, "mu"):
+            raise ValueError("Recommender: fallback is not fitted; pass BiasBaseline().fit(train_df)")
+        if not (len(rating_range) == 2 and rating_range[0] < rating_range[1]):
+            raise ValueError(f"Recommender: rating_range={rating_range!r} must be (lowest, highest), e.g. (1, 5)")
+        if isinstance(min_user_ratings, bool) or not isinstance(min_user_ratings, int) or min_user_ratings < 0:
+            raise ValueError(f"Recommender: min_user_ratings={min_user_ratings!r} must be an int >= 0")
         self.model, self.umap, self.imap, self.fallback = model, dls.umap, dls.imap, fallback
         self.rating_range, self.min_user_ratings = rating_range, min_user_ratings
 
@@ -247,6 +305,7 @@ class CollabNN(nn.Module):
                  item_sz:int=102, # Width of the item embedding
                  n_hidden:int=100, # Width of the hidden layer
                  y_range=(0., 5.5)): # Predictions lie strictly inside this range
+        _check_sizes(n_users, n_items, min(user_sz, item_sz, n_hidden), y_range, "CollabNN")
         super().__init__()
         self.user_factors = nn.Embedding(n_users, user_sz, padding_idx=0)
         self.item_factors = nn.Embedding(n_items, item_sz, padding_idx=0)
@@ -301,6 +360,10 @@ def nearest_items(model:nn.Module, # A trained model with `item_factors`
     "The `n` items whose factors are most cosine-similar to `item`'s, as (id, similarity)."
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"nearest_items: n={n!r} must be a positive int")
+    e = getattr(model, "item_factors", None)
+    if not isinstance(e, nn.Embedding) or e.num_embeddings != len(imap):
+        raise ValueError(f"nearest_items: model needs an item_factors table of {len(imap)} rows (one per id of imap, "
+                         f"plus the unseen slot), got {e!r}; pass the model trained with this imap")
     w = F.normalize(model.item_factors.weight.detach()[1:], dim=1)
     row = int(imap.encode([item])[0])
     if row == 0: raise KeyError(f"item {item} was not seen in training: it has no factors")

@@ -9,6 +9,8 @@ __all__ = ['CAT_NAMES', 'CONT_NAMES', 'TABULAR_MODELS', 'load_diamonds', 'vocab_
 
 # %% ../nbs/16_tabular.ipynb #37f7343c
 from functools import partial
+import math
+from types import MappingProxyType
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -35,6 +37,7 @@ def vocab_of(col, # A pandas Series
              ) -> list:
     "The values seen in `col` (no missing), in a pandas category's order, else sorted."
     pd = require("pandas", "tabular")
+    col = col if isinstance(col, pd.Series) else pd.Series(list(col))  # a list or array works too
     seen = set(col.dropna().tolist())
     if isinstance(col.dtype, pd.CategoricalDtype): return [v for v in col.cat.categories.tolist() if v in seen]
     return sorted(seen, key=lambda v: (str(type(v)), v))
@@ -44,6 +47,8 @@ def _names(names, arg:str) -> list:
     "`names` as a list of column names; a single string is an error, not a list of its letters."
     if isinstance(names, str):
         raise TypeError(f"TabularProc: {arg}={names!r} is one string; pass a list of column names, e.g. [{names!r}]")
+    if names is None or not hasattr(names, "__iter__"):
+        raise TypeError(f"TabularProc: {arg}={names!r} must be a list of column names; pass [] for none")
     return list(names)
 
 # %% ../nbs/16_tabular.ipynb #ce675525
@@ -53,11 +58,20 @@ class TabularProc:
                  cont_names:list, # Continuous columns
                  y_name:str|None=None): # Target column, standardised with the training statistics (optional)
         self.cat_names, self.cont_names = _names(cat_names, "cat_names"), _names(cont_names, "cont_names")
+        both = [c for c in self.cat_names if c in self.cont_names]
+        both += [y_name] if y_name is not None and y_name in self.cat_names + self.cont_names else []
+        if both: raise ValueError(f"TabularProc: columns {both} are listed twice (categorical, continuous or the "
+                                  f"target); give each column one role")
         self.y_name = y_name
         self.vocab, self.medians, self.means, self.stds, self.na_names, self.y_stats = {}, {}, {}, {}, [], None
         self.fitted = False
 
 # %% ../nbs/16_tabular.ipynb #6a52f6ee
+def _std(s) -> float:
+    "Standard deviation of `s`, or 1.0 where it is 0 or undefined (a constant column, one row)."
+    sd = float(s.std())
+    return sd if math.isfinite(sd) and sd > 0 else 1.0
+
 def _kind(v) -> str:
     "'number', 'str' or 'other': what a category value is, to catch codes read as text."
     if isinstance(v, (bool, np.bool_)): return "other"
@@ -112,9 +126,9 @@ def fit(self:TabularProc, df): # Training rows
         col = df[c].astype("float64")
         self.medians[c] = float(col.median())
         filled = col.fillna(self.medians[c])
-        self.means[c], self.stds[c] = float(filled.mean()), float(filled.std()) or 1.0
+        self.means[c], self.stds[c] = float(filled.mean()), _std(filled)
     for c in self.na_names: self.vocab[c] = [False, True]
-    if self.y_name: self.y_stats = (float(df[self.y_name].mean()), float(df[self.y_name].std()))
+    if self.y_name: self.y_stats = (float(df[self.y_name].mean()), _std(df[self.y_name]))
     self.fitted = True
     return self
 
@@ -167,7 +181,12 @@ def tabular_dls(proc:TabularProc, # A fitted preprocessing
                 valid_df, # Validation rows
                 bs:int=256, # Training batch size
                 seed:int=0): # Seed of the training shuffle
-    "Training and validation loaders from a fitted `TabularProc`."
+    "Training and validation loaders from a fitted `TabularProc` with a target."
+    if getattr(proc, "y_name", None) is None:
+        raise ValueError("tabular_dls: proc has no target (y_name=None); build it with TabularProc(cats, conts, y_name)")
+    for name, df in (("train_df", train_df), ("valid_df", valid_df)):
+        if proc.y_name not in getattr(df, "columns", []):
+            raise KeyError(f"tabular_dls: {name} has no target column {proc.y_name!r}; loaders need known targets")
     train, valid = proc.tensors(train_df), proc.tensors(valid_df)
     return DataLoaders(DataLoader(*train, bs=bs, shuffle=True, seed=seed, drop_last=True), DataLoader(*valid, bs=1024))
 
@@ -181,13 +200,24 @@ class TabularBase(nn.Module):
         self.bn_cont = nn.BatchNorm1d(n_cont) if n_cont else nn.Identity()
     def forward(self, x:torch.Tensor): # Rows of codes then continuous values (n, n_cat + n_cont)
         "Predictions for the rows of `x` (codes, then continuous values), one per row."
+        if x.ndim != 2 or x.shape[1] != self.n_cat + self.n_cont:
+            raise ValueError(f"{type(self).__name__}: x has shape {tuple(x.shape)}, expected (n, {self.n_cat + self.n_cont}) "
+                             f"({self.n_cat} codes then {self.n_cont} values); was it made by another TabularProc?")
         return self.combine(x[:, :self.n_cat].long(), self.bn_cont(x[:, self.n_cat:]))[:, 0]
 
 # %% ../nbs/16_tabular.ipynb #0761a210
+def _check_layers(layers, ps, who:str):
+    "Raise a clear error unless `layers` and `ps` are sequences of the same length."
+    if not hasattr(layers, "__len__") or not hasattr(ps, "__len__") or len(layers) != len(ps):
+        raise ValueError(f"{who}: layers={layers!r} and ps={ps!r} need one dropout per hidden layer, "
+                         f"e.g. layers=(200, 100), ps=(0.1, 0.1)")
+
 def init_embedding(e:nn.Embedding, # The embedding to re-initialise in place
                    std:float, # Standard deviation of the normal
                    ) -> nn.Embedding:
     "Re-initialise `e` from a normal of std `std` truncated at two std (fastai uses 0.01)."
+    if not (isinstance(std, (int, float)) and math.isfinite(std) and std > 0):
+        raise ValueError(f"init_embedding: std={std!r} must be a finite number above 0, e.g. 0.01")
     with torch.no_grad(): nn.init.trunc_normal_(e.weight, 0., std, -2 * std, 2 * std)
     return e
 
@@ -199,6 +229,7 @@ class ConcatMLP(TabularBase):
                  layers=(200, 100), # Widths of the hidden layers
                  ps=(0.1, 0.1), # Dropout after each hidden layer
                  embed_p:float=0.05): # Dropout on the embeddings
+        _check_layers(layers, ps, "ConcatMLP")
         super().__init__(emb_szs, n_cont)
         self.config = dict(emb_szs=[tuple(e) for e in emb_szs], n_cont=n_cont, layers=tuple(layers), ps=tuple(ps),
                            embed_p=embed_p)
@@ -236,6 +267,9 @@ class TokenAttention(TabularBase):
                  layers=(100,), # Widths of the MLP's hidden layers
                  ps=(0.1,), # Dropout after each hidden layer
                  attn_p:float=0.1): # Dropout inside the attention layer
+        _check_layers(layers, ps, "TokenAttention")
+        if isinstance(n_heads, bool) or not isinstance(n_heads, int) or n_heads < 1 or d % n_heads:
+            raise ValueError(f"TokenAttention: d={d!r} must be a multiple of n_heads={n_heads!r}, e.g. d=16, n_heads=2")
         super().__init__(emb_szs, n_cont)
         self.config = dict(emb_szs=[tuple(e) for e in emb_szs], n_cont=n_cont, d=d, n_heads=n_heads,
                            layers=tuple(layers), ps=tuple(ps), attn_p=attn_p)
@@ -251,6 +285,8 @@ class TokenAttention(TabularBase):
 def fm_cross(tokens:torch.Tensor, # Column tokens (n, n_columns, d)
              ) -> torch.Tensor:
     "The factorisation machine's term: the sum of the dot products of every pair of tokens."
+    if not isinstance(tokens, torch.Tensor) or tokens.ndim != 3:
+        raise ValueError(f"fm_cross: tokens must be (n, n_columns, d), got shape {tuple(getattr(tokens, 'shape', ()))}")
     return 0.5 * (tokens.sum(1) ** 2 - (tokens ** 2).sum(1)).sum(1, keepdim=True)
 
 # %% ../nbs/16_tabular.ipynb #0745aa09
@@ -261,6 +297,7 @@ class DeepFM(TabularBase):
                  d:int=8, # Width of every token
                  layers=(200, 100), # Widths of the deep part's hidden layers
                  ps=(0.1, 0.1)): # Dropout after each hidden layer
+        _check_layers(layers, ps, "DeepFM")
         super().__init__(emb_szs, n_cont)
         self.config = dict(emb_szs=[tuple(e) for e in emb_szs], n_cont=n_cont, d=d, layers=tuple(layers), ps=tuple(ps))
         self.tokens, self.deep = Tokens(emb_szs, n_cont, d), mlp([(len(emb_szs) + n_cont) * d, *layers, 1], ps, bn=True)
@@ -271,16 +308,30 @@ class DeepFM(TabularBase):
         return fm_cross(t) + self.deep(t.flatten(1))
 
 # %% ../nbs/16_tabular.ipynb #ddd34a02
+def _check_y_range(model:nn.Module, dls):
+    "Raise a clear error if the training targets reach or pass the model's `y_range` (a sigmoid never gets there)."
+    y = getattr(dls.train, "y", None)
+    if not isinstance(y, torch.Tensor) or not y.is_floating_point():
+        raise TypeError("the training loader must hold float targets y; build it with tabular_dls or CollabDataLoaders")
+    if not hasattr(model, "y_range") or len(y) == 0: return
+    (lo, hi), (y0, y1) = model.y_range, (float(y.min()), float(y.max()))
+    if y0 <= lo or y1 >= hi:
+        raise ValueError(f"the targets span [{y0:g}, {y1:g}] but the model's y_range is ({lo:g}, {hi:g}), which "
+                         f"a sigmoid never reaches. Build the model with y_range=({y0 - 1:g}, {y1 + 0.5:g}).")
+
 def fit_tabular(model:nn.Module, # The network to train
                 dls, # Training and validation loaders of (x, y)
                 n_epochs:int=12, # Epochs of the 1cycle schedule
                 lr:float=3e-3, # Peak learning rate
                 wd:float=0.01, # Decoupled weight decay of AdamW
                 device=None, # Where to train; the Learner's default if None
+                cbs=None, # Callbacks for this fit, e.g. [CheckpointCB(path)]
+                resume_from=None, # A checkpoint written by `CheckpointCB` in the same call, to resume from
                 ) -> Learner:
-    "Train a model with MSE, `AdamW` (decoupled `wd`) and the 1cycle schedule; return the Learner."
+    "Train a regression model with MSE, `AdamW` and 1cycle; refuse a `y_range` the targets reach."
+    _check_y_range(model, dls)
     learn = Learner(model, dls, F.mse_loss, lr=lr, opt_func=partial(AdamW, weight_decay=wd), device=device)
-    fit_one_cycle(learn, n_epochs, lr)
+    fit_one_cycle(learn, n_epochs, lr, cbs=cbs, resume_from=resume_from)
     return learn
 
 # %% ../nbs/16_tabular.ipynb #d415a09f
@@ -288,6 +339,8 @@ def fit_tabular(model:nn.Module, # The network to train
 def predict(self:TabularProc, model:nn.Module, # A model trained on rows this preprocessing produced
             df): # Rows to predict
     "Predictions for the rows `df` in the target's units; the model's mode is restored after."
+    if not isinstance(model, nn.Module) or next(model.parameters(), None) is None:
+        raise TypeError(f"predict: model must be a trained nn.Module with parameters, got {type(model).__name__}")
     x, _ = self.tensors(df)
     was_training = model.training
     try:
@@ -310,7 +363,7 @@ def load_state(self:TabularProc, state:dict): # What `state` returned
     return self
 
 # %% ../nbs/16_tabular.ipynb #5614c7af
-TABULAR_MODELS = {"ConcatMLP": ConcatMLP, "TokenAttention": TokenAttention, "DeepFM": DeepFM}
+TABULAR_MODELS = MappingProxyType({"ConcatMLP": ConcatMLP, "TokenAttention": TokenAttention, "DeepFM": DeepFM})
 
 def save_tabular(path, # File to write
                  model:nn.Module, # A `ConcatMLP`, `TokenAttention` or `DeepFM`
