@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['CAT_NAMES', 'CONT_NAMES', 'TABULAR_MODELS', 'load_diamonds', 'vocab_of', 'TabularProc', 'emb_sz_rule', 'tabular_dls',
            'TabularBase', 'init_embedding', 'ConcatMLP', 'Tokens', 'TokenAttention', 'fm_cross', 'DeepFM',
-           'fit_tabular', 'save_tabular', 'load_tabular']
+           'fit_tabular', 'rmse', 'save_tabular', 'load_tabular']
 
 # %% ../nbs/16_tabular.ipynb #37f7343c
 from functools import partial
@@ -347,6 +347,19 @@ def predict(self:TabularProc, model:nn.Module, # A model trained on rows this pr
         with torch.no_grad(): p = model.eval()(x.to(next(model.parameters()).device)).float().cpu().numpy()
     finally: model.train(was_training)
     return p * self.y_stats[1] + self.y_stats[0] if self.y_stats else p
+
+# %% ../nbs/16_tabular.ipynb #f96efded
+def rmse(pred, # Predictions
+         target, # True values, as many as the predictions
+         ) -> float:
+    "Root mean squared error."
+    p, t = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    if p.shape != t.shape or p.size == 0:
+        raise ValueError(f"rmse: pred {p.shape} and target {t.shape} must have the same, non-empty shape")
+    if not (np.isfinite(p).all() and np.isfinite(t).all()):
+        raise ValueError(f"rmse: pred holds {int((~np.isfinite(p)).sum())} and target {int((~np.isfinite(t)).sum())} "
+                         f"NaN or infinite values; a model diverged or a row has no rating")
+    return float(np.sqrt(np.mean((p - t) ** 2)))
 
 # %% ../nbs/16_tabular.ipynb #ed6816f0
 @patch
