@@ -183,7 +183,8 @@ def tabular_dls(proc:TabularProc, # A fitted preprocessing
                 seed:int=0): # Seed of the training shuffle
     "Training and validation loaders from a fitted `TabularProc` with a target."
     if getattr(proc, "y_name", None) is None:
-        raise ValueError("tabular_dls: proc has no target (y_name=None); build it with TabularProc(cats, conts, y_name)")
+        raise ValueError("tabular_dls: proc has no target (y_name=None); "
+                         "build it with TabularProc(cats, conts, y_name)")
     for name, df in (("train_df", train_df), ("valid_df", valid_df)):
         if proc.y_name not in getattr(df, "columns", []):
             raise KeyError(f"tabular_dls: {name} has no target column {proc.y_name!r}; loaders need known targets")
@@ -201,8 +202,9 @@ class TabularBase(nn.Module):
     def forward(self, x:torch.Tensor): # Rows of codes then continuous values (n, n_cat + n_cont)
         "Predictions for the rows of `x` (codes, then continuous values), one per row."
         if x.ndim != 2 or x.shape[1] != self.n_cat + self.n_cont:
-            raise ValueError(f"{type(self).__name__}: x has shape {tuple(x.shape)}, expected (n, {self.n_cat + self.n_cont}) "
-                             f"({self.n_cat} codes then {self.n_cont} values); was it made by another TabularProc?")
+            n = self.n_cat + self.n_cont
+            raise ValueError(f"{type(self).__name__}: x has shape {tuple(x.shape)}, expected (n, {n}) ({self.n_cat} "
+                             f"codes then {self.n_cont} values); was it made by another TabularProc?")
         return self.combine(x[:, :self.n_cat].long(), self.bn_cont(x[:, self.n_cat:]))[:, 0]
 
 # %% ../nbs/16_tabular.ipynb #0761a210
