@@ -115,13 +115,15 @@ def grad_cam(model:nn.Module, # The network; evaluation mode while it runs, its 
              cls): # The class to explain: one per image (n,), or one int for all
     "Grad-CAM of `cls` at `layer`, (n, h, w); the model's mode, grads and `requires_grad` are kept."
     _check_images(x, "grad_cam")
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError("grad_cam needs gradients: call it outside torch.inference_mode() (torch.no_grad() is fine)")
     cls = _check_cls(cls, len(x), "grad_cam")
     if not any(m is layer for m in model.modules()): raise ValueError("grad_cam: layer is not a module of model")
     acts, was_training = [], model.training
     handle = layer.register_forward_hook(lambda m, inp, out: acts.append(out))
     try:
         with torch.enable_grad():
-            out = model.eval()(x.detach().requires_grad_(True))
+            out = model.eval()(x.detach().clone().requires_grad_(True))  # clone: x may be an inference tensor
             _check_run(out, acts)
             cls = cls.to(out.device)
             if not ((0 <= cls) & (cls < out.shape[1])).all():

@@ -212,3 +212,13 @@ def test_hook_on_a_module_with_a_tuple_output():
     lstm = torch.nn.LSTM(2, 3, batch_first=True)
     with Hook(lstm) as h: lstm(torch.randn(1, 4, 2))
     assert h.stored[0].shape == (1, 4, 3) and h.stored[1][0].shape == (1, 1, 3)
+
+def test_grad_cam_of_images_made_in_inference_mode():
+    model, x = small_model()
+    with torch.inference_mode(): xi = x.clone()
+    assert torch.equal(grad_cam(model, model.body[-1], xi, 0), grad_cam(model, model.body[-1], x, 0))
+
+def test_grad_cam_inside_inference_mode():
+    model, x = small_model()
+    with torch.inference_mode(), pytest.raises(RuntimeError, match="outside torch.inference_mode"):
+        grad_cam(model, model.body[-1], x, 0)
