@@ -225,6 +225,8 @@ def _check_sizes(n_users, n_items, width:int, y_range, who:str):
                          f"e.g. (0, 5.5) for 1-5")
 
 #| export
+
+# %% ../nbs/17_collab.ipynb #777c2224
 class DotProductBias(nn.Module):
     "Rating = sigmoid_range(user . item + biases); row 0 of each table is the unseen slot, kept at 0."
     def __init__(self, n_users:int, # Rows of the user tables (`len(dls.umap)`, the unseen slot included)

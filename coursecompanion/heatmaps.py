@@ -16,6 +16,7 @@ def _detach(o):
     if isinstance(o, torch.Tensor): return o.detach()
     return type(o)(_detach(v) for v in o) if isinstance(o, (tuple, list)) else o
 
+# %% ../nbs/18_heatmaps.ipynb #a01605b3
 class Hook:
     "Keep `module`'s latest output (`stored`) and, if `backward`, the gradient on it (`grad`)."
     def __init__(self, module:nn.Module, # The module to watch
@@ -100,7 +101,7 @@ def class_activation_map(body:nn.Module, # The convolutional part, up to the las
 
 # %% ../nbs/18_heatmaps.ipynb #96736b94
 def _check_run(out, acts:list):
-    "Raise a clear error unless the model gave class scores (n, classes) and the layer gave maps (n, k, h, w)."
+    "Raise a clear error unless the model gave scores (n, classes) and the layer maps (n, k, h, w)."
     if not isinstance(out, torch.Tensor) or out.ndim != 2:
         raise ValueError(f"grad_cam: the model must return class scores (n, classes), got shape "
                          f"{tuple(getattr(out, 'shape', ()))}")
@@ -109,6 +110,7 @@ def _check_run(out, acts:list):
         raise ValueError(f"grad_cam: layer must output feature maps (n, k, h, w), got shape "
                          f"{tuple(getattr(acts[-1], 'shape', ()))}; pick a convolutional block")
 
+# %% ../nbs/18_heatmaps.ipynb #2d00ee8c
 def grad_cam(model:nn.Module, # The network; evaluation mode while it runs, its mode restored after
              layer:nn.Module, # The module of `model` whose output feature maps are weighed (any conv block)
              x:torch.Tensor, # A batch of images (n, c, h, w)
@@ -167,6 +169,7 @@ def _check_overlay(img, cam, alpha):
         raise ValueError(f"show_cam: alpha={alpha!r} is an opacity between 0 and 1, e.g. 0.5 (not a percentage)")
     return img.numpy(), cam.numpy()
 
+# %% ../nbs/18_heatmaps.ipynb #ecdd0038
 def show_cam(img:torch.Tensor, # The image: grey (H, W) or (1, H, W), or colour (3, H, W) in [0, 1]
              cam:torch.Tensor, # A map (h, w) or (1, h, w), stretched over the image
              ax=None, # A matplotlib axis; a new small figure if None

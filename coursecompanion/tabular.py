@@ -311,7 +311,7 @@ class DeepFM(TabularBase):
 
 # %% ../nbs/16_tabular.ipynb #ddd34a02
 def _check_y_range(model:nn.Module, dls):
-    "Raise a clear error if the training targets reach or pass the model's `y_range` (a sigmoid never gets there)."
+    "Raise a clear error if the training targets reach the model's `y_range`, which a sigmoid never does."
     y = getattr(dls.train, "y", None)
     if not isinstance(y, torch.Tensor) or not y.is_floating_point():
         raise TypeError("the training loader must hold float targets y; build it with tabular_dls or CollabDataLoaders")
@@ -321,6 +321,7 @@ def _check_y_range(model:nn.Module, dls):
         raise ValueError(f"the targets span [{y0:g}, {y1:g}] but the model's y_range is ({lo:g}, {hi:g}), which "
                          f"a sigmoid never reaches. Build the model with y_range=({y0 - 1:g}, {y1 + 0.5:g}).")
 
+# %% ../nbs/16_tabular.ipynb #caafc7d2
 def fit_tabular(model:nn.Module, # The network to train
                 dls, # Training and validation loaders of (x, y)
                 n_epochs:int=12, # Epochs of the 1cycle schedule
