@@ -315,6 +315,7 @@ def _check_ranking(users, ratings, scores, k):
         raise ValueError(f"ranking_metrics: users, ratings and scores have lengths {len(users)}, {len(ratings)}, "
                          f"{len(scores)}; give one of each per held-out rating")
     if not np.isfinite(scores).all(): raise ValueError("ranking_metrics: scores hold NaN or inf")
+    if not np.isfinite(ratings).all(): raise ValueError("ranking_metrics: ratings hold NaN or inf; drop those rows")
     return users, ratings, scores
 
 # %% ../nbs/17_collab.ipynb #e7dc8a44

@@ -164,6 +164,7 @@ def emb_sz_rule(n_cat:int, # Number of codes, the unknown code included
 @patch
 def emb_szs(self:TabularProc) -> list:
     "(codes, width) of each categorical column's embedding, counted on the training rows."
+    if not self.fitted: raise RuntimeError("TabularProc: call fit(train_df) before emb_szs")
     return [(len(self.vocab[c]) + 1, emb_sz_rule(len(self.vocab[c]) + 1)) for c in self.all_cats]
 
 # %% ../nbs/16_tabular.ipynb #f840b07a
@@ -188,6 +189,9 @@ def tabular_dls(proc:TabularProc, # A fitted preprocessing
     for name, df in (("train_df", train_df), ("valid_df", valid_df)):
         if proc.y_name not in getattr(df, "columns", []):
             raise KeyError(f"tabular_dls: {name} has no target column {proc.y_name!r}; loaders need known targets")
+        if df[proc.y_name].isna().any():
+            raise ValueError(f"tabular_dls: {name} has {int(df[proc.y_name].isna().sum())} rows without a target "
+                             f"(NaN in {proc.y_name!r}); drop them, or use proc.predict for rows to predict")
     train, valid = proc.tensors(train_df), proc.tensors(valid_df)
     return DataLoaders(DataLoader(*train, bs=bs, shuffle=True, seed=seed, drop_last=True), DataLoader(*valid, bs=1024))
 

@@ -243,3 +243,6 @@ def test_fit_collab_resumes_bitwise_from_a_checkpoint(tmp_path):
     run(cbs=[CheckpointCB(tmp_path / "ep{epoch}.pth"), Stop()])
     got = run(resume_from=tmp_path / "ep1.pth")
     assert all(torch.equal(a, b) for a, b in zip(ref.model.state_dict().values(), got.model.state_dict().values()))
+
+def test_ranking_metrics_of_missing_ratings():
+    with pytest.raises(ValueError, match="ratings hold NaN"): ranking_metrics([1, 1], [np.nan, 4.], [0.1, 0.2], k=1)

@@ -211,3 +211,11 @@ def test_fit_tabular_resumes_bitwise_from_a_checkpoint(tmp_path):
     run(cbs=[CheckpointCB(tmp_path / "ep{epoch}.pth"), Stop()])
     got = run(resume_from=tmp_path / "ep1.pth")
     assert all(torch.equal(a, b) for a, b in zip(ref.model.state_dict().values(), got.model.state_dict().values()))
+
+def test_embedding_sizes_before_fit():
+    with pytest.raises(RuntimeError, match="before emb_szs"): TabularProc(["size"], ["w"]).emb_szs()
+
+def test_validation_rows_without_a_target():
+    p = TabularProc(["size"], ["w"], "y").fit(frame())
+    va = frame(seed=1); va.loc[0, "y"] = np.nan
+    with pytest.raises(ValueError, match="valid_df has 1 rows without a target"): tabular_dls(p, frame(), va)
