@@ -11,6 +11,12 @@ import torch.nn.functional as F
 from torch import nn
 
 # %% ../nbs/18_heatmaps.ipynb #29685cac
+def _detach(o):
+    "`o` detached: a tensor, or a tuple or list of them (nested), as a module may return."
+    if isinstance(o, torch.Tensor): return o.detach()
+    return type(o)(_detach(v) for v in o) if isinstance(o, (tuple, list)) else o
+
+# %% ../nbs/18_heatmaps.ipynb #a01605b3
 class Hook:
     "Keep `module`'s latest output (`stored`) and, if `backward`, the gradient on it (`grad`)."
     def __init__(self, module:nn.Module, # The module to watch
@@ -20,7 +26,7 @@ class Hook:
         self.stored, self.grad = None, None
         self.handles = [module.register_forward_hook(self._forward)]
         if backward: self.handles.append(module.register_full_backward_hook(self._backward))
-    def _forward(self, module, inputs, output): self.stored = output.detach()
+    def _forward(self, module, inputs, output): self.stored = _detach(output)  # a tuple output (LSTM) too
     def _backward(self, module, grad_inputs, grad_outputs): self.grad = grad_outputs[0].detach()
     def remove(self):
         "Detach the hooks from the module."
@@ -68,6 +74,7 @@ def _check_images(x, fn:str):
         raise TypeError(f"{fn}: x must be a float tensor of images (n, c, h, w), got {got}; "
                         f"add the batch axis with x[None] for one image")
     if len(x) == 0: raise ValueError(f"{fn}: x holds no images")
+    if not torch.isfinite(x).all(): raise ValueError(f"{fn}: x holds NaN or inf pixels; clean the images first")
 
 # %% ../nbs/18_heatmaps.ipynb #b34986f9
 def class_activation_map(body:nn.Module, # The convolutional part, up to the last feature maps (n, k, h, w)
@@ -77,28 +84,50 @@ def class_activation_map(body:nn.Module, # The convolutional part, up to the las
     "CAM: the head's weights for `cls` applied at every position of the last feature maps, (n, h, w)."
     _check_images(x, "class_activation_map")
     cls = _check_cls(cls, len(x), "class_activation_map")
+    if not isinstance(head, nn.Linear):
+        raise TypeError(f"class_activation_map: head must be the nn.Linear after pooling, got {type(head).__name__}; "
+                        f"use grad_cam for other heads")
     if not ((0 <= cls) & (cls < head.out_features)).all():
         raise ValueError(f"class_activation_map: cls {cls.tolist()} out of range for a head of "
                          f"{head.out_features} classes")
     was_training = body.training  # batch-norm layers in training mode would update their statistics
     try:
-        with torch.no_grad(): return torch.einsum("nk,nkhw->nhw", head.weight[cls], body.eval()(x))
+        with torch.no_grad(): feats = body.eval()(x)
     finally: body.train(was_training)
+    if feats.ndim != 4 or feats.shape[1] != head.in_features:
+        raise ValueError(f"class_activation_map: body gives shape {tuple(feats.shape)}, but the head needs "
+                         f"(n, {head.in_features}, h, w); body must end at the last feature maps, before pooling")
+    return torch.einsum("nk,nkhw->nhw", head.weight[cls].detach(), feats)
 
 # %% ../nbs/18_heatmaps.ipynb #96736b94
+def _check_run(out, acts:list):
+    "Raise a clear error unless the model gave scores (n, classes) and the layer maps (n, k, h, w)."
+    if not isinstance(out, torch.Tensor) or out.ndim != 2:
+        raise ValueError(f"grad_cam: the model must return class scores (n, classes), got shape "
+                         f"{tuple(getattr(out, 'shape', ()))}")
+    if not acts: raise ValueError("grad_cam: layer never ran in the model's forward pass; pick a module it calls")
+    if not isinstance(acts[-1], torch.Tensor) or acts[-1].ndim != 4:
+        raise ValueError(f"grad_cam: layer must output feature maps (n, k, h, w), got shape "
+                         f"{tuple(getattr(acts[-1], 'shape', ()))}; pick a convolutional block")
+
+# %% ../nbs/18_heatmaps.ipynb #2d00ee8c
 def grad_cam(model:nn.Module, # The network; evaluation mode while it runs, its mode restored after
              layer:nn.Module, # The module of `model` whose output feature maps are weighed (any conv block)
              x:torch.Tensor, # A batch of images (n, c, h, w)
              cls): # The class to explain: one per image (n,), or one int for all
     "Grad-CAM of `cls` at `layer`, (n, h, w); the model's mode, grads and `requires_grad` are kept."
     _check_images(x, "grad_cam")
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError("grad_cam needs gradients: call it outside torch.inference_mode() (torch.no_grad() is fine)")
     cls = _check_cls(cls, len(x), "grad_cam")
     if not any(m is layer for m in model.modules()): raise ValueError("grad_cam: layer is not a module of model")
     acts, was_training = [], model.training
     handle = layer.register_forward_hook(lambda m, inp, out: acts.append(out))
     try:
         with torch.enable_grad():
-            out = model.eval()(x.detach().requires_grad_(True))
+            out = model.eval()(x.detach().clone().requires_grad_(True))  # clone: x may be an inference tensor
+            _check_run(out, acts)
+            cls = cls.to(out.device)
             if not ((0 <= cls) & (cls < out.shape[1])).all():
                 raise ValueError(f"grad_cam: cls {cls.tolist()} out of range for {out.shape[1]} classes")
             g, = torch.autograd.grad(out.gather(1, cls[:, None]).sum(), acts[-1])
@@ -116,23 +145,42 @@ def scale_map(m:torch.Tensor, # Maps (n, h, w)
                          "add the batch axis with m[None] for one map")
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
         raise ValueError(f"scale_map: size={size!r} must be a positive int (pixels), or None")
+    if not torch.isfinite(m).all(): raise ValueError("scale_map: m holds NaN or inf; check the model's outputs")
+    m = m.float()
     m = m - m.amin((1, 2), keepdim=True)
     m = m / (1e-7 + m.amax((1, 2), keepdim=True))
     if size is None: return m
     return scale_map(F.interpolate(m[:, None], size=(size, size), mode="bilinear", align_corners=False)[:, 0])
 
 # %% ../nbs/18_heatmaps.ipynb #5a4bc595
-def show_cam(img:torch.Tensor, # The image, (1, H, W) or (H, W)
-             cam:torch.Tensor, # A map (h, w), stretched over the image
+def _check_overlay(img, cam, alpha):
+    "`img` as (H, W) or (H, W, 3) and `cam` as (h, w) numpy arrays, after a clear error for bad input."
+    img = torch.as_tensor(img).detach().cpu().float()
+    cam = torch.as_tensor(cam).detach().cpu().float()
+    if img.ndim == 3 and img.shape[0] in (1, 3): img = img[0] if img.shape[0] == 1 else img.permute(1, 2, 0)
+    if img.ndim != 2 and not (img.ndim == 3 and img.shape[2] == 3):
+        raise ValueError(f"show_cam: img must be one image (H, W), (1, H, W) or (3, H, W), got shape "
+                         f"{tuple(img.shape)}; pick one image of a batch with x[i]")
+    if cam.ndim == 3 and cam.shape[0] == 1: cam = cam[0]
+    if cam.ndim != 2: raise ValueError(f"show_cam: cam must be one map (h, w), got shape {tuple(cam.shape)}; "
+                                       f"pick one map of a batch with maps[i]")
+    if not torch.isfinite(cam).all(): raise ValueError("show_cam: cam holds NaN or inf; check the model's outputs")
+    if not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
+        raise ValueError(f"show_cam: alpha={alpha!r} is an opacity between 0 and 1, e.g. 0.5 (not a percentage)")
+    return img.numpy(), cam.numpy()
+
+# %% ../nbs/18_heatmaps.ipynb #ecdd0038
+def show_cam(img:torch.Tensor, # The image: grey (H, W) or (1, H, W), or colour (3, H, W) in [0, 1]
+             cam:torch.Tensor, # A map (h, w) or (1, h, w), stretched over the image
              ax=None, # A matplotlib axis; a new small figure if None
              title:str|None=None, # Shown above the image
              alpha:float=0.5): # Opacity of the heat map
-    "Show `img` in grey with `cam` overlaid as a translucent heat map."
+    "Show `img` with `cam` overlaid as a translucent heat map; the inputs are checked, not changed."
     import matplotlib.pyplot as plt
+    img, cam = _check_overlay(img, cam, alpha)
     if ax is None: _, ax = plt.subplots(figsize=(2, 2))
-    img = img.squeeze(0) if img.ndim == 3 else img
-    H, W = img.shape
-    ax.imshow(img, cmap="gray")
+    H, W = img.shape[:2]
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
     ax.imshow(cam, cmap="jet", alpha=alpha, extent=(-0.5, W - 0.5, H - 0.5, -0.5))
     ax.set_axis_off()
     if title: ax.set_title(title, fontsize=9)
@@ -172,6 +220,7 @@ def sobel_map(x:torch.Tensor, # Images (n, 1, H, W)
     "Edge-detector baseline: the Sobel gradient magnitude of each image, (n, H, W)."
     if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 1:
         raise ValueError(f"sobel_map: x must be grey images (n, 1, H, W), got shape {tuple(getattr(x, 'shape', ()))}")
+    if not torch.isfinite(x.float()).all(): raise ValueError("sobel_map: x holds NaN or inf pixels")
     k = torch.tensor([[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]])
     gx = F.conv2d(x.float(), k[None, None], padding=1)
     gy = F.conv2d(x.float(), k.T[None, None], padding=1)

@@ -5,10 +5,12 @@
 # %% auto #0
 __all__ = ['CAT_NAMES', 'CONT_NAMES', 'TABULAR_MODELS', 'load_diamonds', 'vocab_of', 'TabularProc', 'emb_sz_rule', 'tabular_dls',
            'TabularBase', 'init_embedding', 'ConcatMLP', 'Tokens', 'TokenAttention', 'fm_cross', 'DeepFM',
-           'fit_tabular', 'save_tabular', 'load_tabular']
+           'fit_tabular', 'rmse', 'save_tabular', 'load_tabular']
 
 # %% ../nbs/16_tabular.ipynb #37f7343c
 from functools import partial
+import math
+from types import MappingProxyType
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -35,6 +37,7 @@ def vocab_of(col, # A pandas Series
              ) -> list:
     "The values seen in `col` (no missing), in a pandas category's order, else sorted."
     pd = require("pandas", "tabular")
+    col = col if isinstance(col, pd.Series) else pd.Series(list(col))  # a list or array works too
     seen = set(col.dropna().tolist())
     if isinstance(col.dtype, pd.CategoricalDtype): return [v for v in col.cat.categories.tolist() if v in seen]
     return sorted(seen, key=lambda v: (str(type(v)), v))
@@ -44,6 +47,8 @@ def _names(names, arg:str) -> list:
     "`names` as a list of column names; a single string is an error, not a list of its letters."
     if isinstance(names, str):
         raise TypeError(f"TabularProc: {arg}={names!r} is one string; pass a list of column names, e.g. [{names!r}]")
+    if names is None or not hasattr(names, "__iter__"):
+        raise TypeError(f"TabularProc: {arg}={names!r} must be a list of column names; pass [] for none")
     return list(names)
 
 # %% ../nbs/16_tabular.ipynb #ce675525
@@ -53,11 +58,20 @@ class TabularProc:
                  cont_names:list, # Continuous columns
                  y_name:str|None=None): # Target column, standardised with the training statistics (optional)
         self.cat_names, self.cont_names = _names(cat_names, "cat_names"), _names(cont_names, "cont_names")
+        both = [c for c in self.cat_names if c in self.cont_names]
+        both += [y_name] if y_name is not None and y_name in self.cat_names + self.cont_names else []
+        if both: raise ValueError(f"TabularProc: columns {both} are listed twice (categorical, continuous or the "
+                                  f"target); give each column one role")
         self.y_name = y_name
         self.vocab, self.medians, self.means, self.stds, self.na_names, self.y_stats = {}, {}, {}, {}, [], None
         self.fitted = False
 
 # %% ../nbs/16_tabular.ipynb #6a52f6ee
+def _std(s) -> float:
+    "Standard deviation of `s`, or 1.0 where it is 0 or undefined (a constant column, one row)."
+    sd = float(s.std())
+    return sd if math.isfinite(sd) and sd > 0 else 1.0
+
 def _kind(v) -> str:
     "'number', 'str' or 'other': what a category value is, to catch codes read as text."
     if isinstance(v, (bool, np.bool_)): return "other"
@@ -112,9 +126,9 @@ def fit(self:TabularProc, df): # Training rows
         col = df[c].astype("float64")
         self.medians[c] = float(col.median())
         filled = col.fillna(self.medians[c])
-        self.means[c], self.stds[c] = float(filled.mean()), float(filled.std()) or 1.0
+        self.means[c], self.stds[c] = float(filled.mean()), _std(filled)
     for c in self.na_names: self.vocab[c] = [False, True]
-    if self.y_name: self.y_stats = (float(df[self.y_name].mean()), float(df[self.y_name].std()))
+    if self.y_name: self.y_stats = (float(df[self.y_name].mean()), _std(df[self.y_name]))
     self.fitted = True
     return self
 
@@ -150,6 +164,7 @@ def emb_sz_rule(n_cat:int, # Number of codes, the unknown code included
 @patch
 def emb_szs(self:TabularProc) -> list:
     "(codes, width) of each categorical column's embedding, counted on the training rows."
+    if not self.fitted: raise RuntimeError("TabularProc: call fit(train_df) before emb_szs")
     return [(len(self.vocab[c]) + 1, emb_sz_rule(len(self.vocab[c]) + 1)) for c in self.all_cats]
 
 # %% ../nbs/16_tabular.ipynb #f840b07a
@@ -167,7 +182,16 @@ def tabular_dls(proc:TabularProc, # A fitted preprocessing
                 valid_df, # Validation rows
                 bs:int=256, # Training batch size
                 seed:int=0): # Seed of the training shuffle
-    "Training and validation loaders from a fitted `TabularProc`."
+    "Training and validation loaders from a fitted `TabularProc` with a target."
+    if getattr(proc, "y_name", None) is None:
+        raise ValueError("tabular_dls: proc has no target (y_name=None); "
+                         "build it with TabularProc(cats, conts, y_name)")
+    for name, df in (("train_df", train_df), ("valid_df", valid_df)):
+        if proc.y_name not in getattr(df, "columns", []):
+            raise KeyError(f"tabular_dls: {name} has no target column {proc.y_name!r}; loaders need known targets")
+        if df[proc.y_name].isna().any():
+            raise ValueError(f"tabular_dls: {name} has {int(df[proc.y_name].isna().sum())} rows without a target "
+                             f"(NaN in {proc.y_name!r}); drop them, or use proc.predict for rows to predict")
     train, valid = proc.tensors(train_df), proc.tensors(valid_df)
     return DataLoaders(DataLoader(*train, bs=bs, shuffle=True, seed=seed, drop_last=True), DataLoader(*valid, bs=1024))
 
@@ -181,13 +205,25 @@ class TabularBase(nn.Module):
         self.bn_cont = nn.BatchNorm1d(n_cont) if n_cont else nn.Identity()
     def forward(self, x:torch.Tensor): # Rows of codes then continuous values (n, n_cat + n_cont)
         "Predictions for the rows of `x` (codes, then continuous values), one per row."
+        if x.ndim != 2 or x.shape[1] != self.n_cat + self.n_cont:
+            n = self.n_cat + self.n_cont
+            raise ValueError(f"{type(self).__name__}: x has shape {tuple(x.shape)}, expected (n, {n}) ({self.n_cat} "
+                             f"codes then {self.n_cont} values); was it made by another TabularProc?")
         return self.combine(x[:, :self.n_cat].long(), self.bn_cont(x[:, self.n_cat:]))[:, 0]
 
 # %% ../nbs/16_tabular.ipynb #0761a210
+def _check_layers(layers, ps, who:str):
+    "Raise a clear error unless `layers` and `ps` are sequences of the same length."
+    if not hasattr(layers, "__len__") or not hasattr(ps, "__len__") or len(layers) != len(ps):
+        raise ValueError(f"{who}: layers={layers!r} and ps={ps!r} need one dropout per hidden layer, "
+                         f"e.g. layers=(200, 100), ps=(0.1, 0.1)")
+
 def init_embedding(e:nn.Embedding, # The embedding to re-initialise in place
                    std:float, # Standard deviation of the normal
                    ) -> nn.Embedding:
     "Re-initialise `e` from a normal of std `std` truncated at two std (fastai uses 0.01)."
+    if not (isinstance(std, (int, float)) and math.isfinite(std) and std > 0):
+        raise ValueError(f"init_embedding: std={std!r} must be a finite number above 0, e.g. 0.01")
     with torch.no_grad(): nn.init.trunc_normal_(e.weight, 0., std, -2 * std, 2 * std)
     return e
 
@@ -199,6 +235,7 @@ class ConcatMLP(TabularBase):
                  layers=(200, 100), # Widths of the hidden layers
                  ps=(0.1, 0.1), # Dropout after each hidden layer
                  embed_p:float=0.05): # Dropout on the embeddings
+        _check_layers(layers, ps, "ConcatMLP")
         super().__init__(emb_szs, n_cont)
         self.config = dict(emb_szs=[tuple(e) for e in emb_szs], n_cont=n_cont, layers=tuple(layers), ps=tuple(ps),
                            embed_p=embed_p)
@@ -236,6 +273,9 @@ class TokenAttention(TabularBase):
                  layers=(100,), # Widths of the MLP's hidden layers
                  ps=(0.1,), # Dropout after each hidden layer
                  attn_p:float=0.1): # Dropout inside the attention layer
+        _check_layers(layers, ps, "TokenAttention")
+        if isinstance(n_heads, bool) or not isinstance(n_heads, int) or n_heads < 1 or d % n_heads:
+            raise ValueError(f"TokenAttention: d={d!r} must be a multiple of n_heads={n_heads!r}, e.g. d=16, n_heads=2")
         super().__init__(emb_szs, n_cont)
         self.config = dict(emb_szs=[tuple(e) for e in emb_szs], n_cont=n_cont, d=d, n_heads=n_heads,
                            layers=tuple(layers), ps=tuple(ps), attn_p=attn_p)
@@ -251,6 +291,8 @@ class TokenAttention(TabularBase):
 def fm_cross(tokens:torch.Tensor, # Column tokens (n, n_columns, d)
              ) -> torch.Tensor:
     "The factorisation machine's term: the sum of the dot products of every pair of tokens."
+    if not isinstance(tokens, torch.Tensor) or tokens.ndim != 3:
+        raise ValueError(f"fm_cross: tokens must be (n, n_columns, d), got shape {tuple(getattr(tokens, 'shape', ()))}")
     return 0.5 * (tokens.sum(1) ** 2 - (tokens ** 2).sum(1)).sum(1, keepdim=True)
 
 # %% ../nbs/16_tabular.ipynb #0745aa09
@@ -261,6 +303,7 @@ class DeepFM(TabularBase):
                  d:int=8, # Width of every token
                  layers=(200, 100), # Widths of the deep part's hidden layers
                  ps=(0.1, 0.1)): # Dropout after each hidden layer
+        _check_layers(layers, ps, "DeepFM")
         super().__init__(emb_szs, n_cont)
         self.config = dict(emb_szs=[tuple(e) for e in emb_szs], n_cont=n_cont, d=d, layers=tuple(layers), ps=tuple(ps))
         self.tokens, self.deep = Tokens(emb_szs, n_cont, d), mlp([(len(emb_szs) + n_cont) * d, *layers, 1], ps, bn=True)
@@ -271,16 +314,31 @@ class DeepFM(TabularBase):
         return fm_cross(t) + self.deep(t.flatten(1))
 
 # %% ../nbs/16_tabular.ipynb #ddd34a02
+def _check_y_range(model:nn.Module, dls):
+    "Raise a clear error if the training targets reach the model's `y_range`, which a sigmoid never does."
+    y = getattr(dls.train, "y", None)
+    if not isinstance(y, torch.Tensor) or not y.is_floating_point():
+        raise TypeError("the training loader must hold float targets y; build it with tabular_dls or CollabDataLoaders")
+    if not hasattr(model, "y_range") or len(y) == 0: return
+    (lo, hi), (y0, y1) = model.y_range, (float(y.min()), float(y.max()))
+    if y0 <= lo or y1 >= hi:
+        raise ValueError(f"the targets span [{y0:g}, {y1:g}] but the model's y_range is ({lo:g}, {hi:g}), which "
+                         f"a sigmoid never reaches. Build the model with y_range=({y0 - 1:g}, {y1 + 0.5:g}).")
+
+# %% ../nbs/16_tabular.ipynb #caafc7d2
 def fit_tabular(model:nn.Module, # The network to train
                 dls, # Training and validation loaders of (x, y)
                 n_epochs:int=12, # Epochs of the 1cycle schedule
                 lr:float=3e-3, # Peak learning rate
                 wd:float=0.01, # Decoupled weight decay of AdamW
                 device=None, # Where to train; the Learner's default if None
+                cbs=None, # Callbacks for this fit, e.g. [CheckpointCB(path)]
+                resume_from=None, # A checkpoint written by `CheckpointCB` in the same call, to resume from
                 ) -> Learner:
-    "Train a model with MSE, `AdamW` (decoupled `wd`) and the 1cycle schedule; return the Learner."
+    "Train a regression model with MSE, `AdamW` and 1cycle; refuse a `y_range` the targets reach."
+    _check_y_range(model, dls)
     learn = Learner(model, dls, F.mse_loss, lr=lr, opt_func=partial(AdamW, weight_decay=wd), device=device)
-    fit_one_cycle(learn, n_epochs, lr)
+    fit_one_cycle(learn, n_epochs, lr, cbs=cbs, resume_from=resume_from)
     return learn
 
 # %% ../nbs/16_tabular.ipynb #d415a09f
@@ -288,12 +346,27 @@ def fit_tabular(model:nn.Module, # The network to train
 def predict(self:TabularProc, model:nn.Module, # A model trained on rows this preprocessing produced
             df): # Rows to predict
     "Predictions for the rows `df` in the target's units; the model's mode is restored after."
+    if not isinstance(model, nn.Module) or next(model.parameters(), None) is None:
+        raise TypeError(f"predict: model must be a trained nn.Module with parameters, got {type(model).__name__}")
     x, _ = self.tensors(df)
     was_training = model.training
     try:
         with torch.no_grad(): p = model.eval()(x.to(next(model.parameters()).device)).float().cpu().numpy()
     finally: model.train(was_training)
     return p * self.y_stats[1] + self.y_stats[0] if self.y_stats else p
+
+# %% ../nbs/16_tabular.ipynb #f96efded
+def rmse(pred, # Predictions
+         target, # True values, as many as the predictions
+         ) -> float:
+    "Root mean squared error."
+    p, t = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    if p.shape != t.shape or p.size == 0:
+        raise ValueError(f"rmse: pred {p.shape} and target {t.shape} must have the same, non-empty shape")
+    if not (np.isfinite(p).all() and np.isfinite(t).all()):
+        raise ValueError(f"rmse: pred holds {int((~np.isfinite(p)).sum())} and target {int((~np.isfinite(t)).sum())} "
+                         f"NaN or infinite values; a model diverged or a row has no rating")
+    return float(np.sqrt(np.mean((p - t) ** 2)))
 
 # %% ../nbs/16_tabular.ipynb #ed6816f0
 @patch
@@ -310,7 +383,7 @@ def load_state(self:TabularProc, state:dict): # What `state` returned
     return self
 
 # %% ../nbs/16_tabular.ipynb #5614c7af
-TABULAR_MODELS = {"ConcatMLP": ConcatMLP, "TokenAttention": TokenAttention, "DeepFM": DeepFM}
+TABULAR_MODELS = MappingProxyType({"ConcatMLP": ConcatMLP, "TokenAttention": TokenAttention, "DeepFM": DeepFM})
 
 def save_tabular(path, # File to write
                  model:nn.Module, # A `ConcatMLP`, `TokenAttention` or `DeepFM`

@@ -165,3 +165,84 @@ def test_nearest_items_negative_n():
     model, dls = trained(DotProductBias, toy_ratings())
     with pytest.raises(ValueError, match="n=-1"):
         nearest_items(model, dls.imap, int(dls.imap.ids[0]), n=-1)
+
+def test_y_range_equal_to_the_scale_is_refused():
+    df = toy_ratings()
+    dls = CollabDataLoaders(df, None, bs=64, seed=0)
+    with pytest.raises(ValueError, match=r"y_range=\(0, 5.5\)"):
+        fit_collab(DotProductBias(len(dls.umap), len(dls.imap), y_range=(1, 5)), dls, n_epochs=1, device="cpu")
+
+@pytest.mark.parametrize("y_range", [(5, 0), 5, (0, float("inf"))])
+def test_bad_y_range_is_refused_at_construction(y_range):
+    with pytest.raises(ValueError, match="y_range="): DotProductBias(10, 10, y_range=y_range)
+    with pytest.raises(ValueError, match="y_range="): CollabNN(10, 10, y_range=y_range)
+
+def test_model_tables_smaller_than_the_id_maps():
+    dls = CollabDataLoaders(toy_ratings(), None, bs=64, seed=0)
+    with pytest.raises(ValueError, match="user table has 5 rows"): fit_collab(DotProductBias(5, 5), dls, n_epochs=1)
+    with pytest.raises(ValueError, match="user table has 5 rows"): Recommender(DotProductBias(5, 5), dls, BiasBaseline())
+
+def test_zero_rows_in_a_table():
+    with pytest.raises(ValueError, match="n_users=0"): DotProductBias(0, 10)
+
+def test_validation_ratings_are_checked_like_training_ones():
+    df = toy_ratings()
+    with pytest.raises(TypeError, match="integer ids"): CollabDataLoaders(df, df.assign(user=df.user.astype(str)))
+    with pytest.raises(ValueError, match="missing"): CollabDataLoaders(df, df.assign(rating=np.nan))
+
+def test_infinite_rating_is_refused():
+    with pytest.raises(ValueError, match="infinite"): BiasBaseline().fit(toy_ratings().assign(rating=np.inf))
+
+def test_bias_baseline_predict_before_fit():
+    with pytest.raises(RuntimeError, match="before predict"): BiasBaseline().predict(toy_ratings())
+
+def test_bias_baseline_negative_shrinkage():
+    with pytest.raises(ValueError, match="reg_u=-1"): BiasBaseline(reg_u=-1)
+
+def test_recommender_checks_its_arguments():
+    df = toy_ratings(); dls = CollabDataLoaders(df, None, bs=64, seed=0)
+    m, b = DotProductBias(len(dls.umap), len(dls.imap)), BiasBaseline().fit(df)
+    with pytest.raises(ValueError, match="not fitted"): Recommender(m, dls, BiasBaseline())
+    with pytest.raises(ValueError, match=r"rating_range=\(5, 1\)"): Recommender(m, dls, b, rating_range=(5, 1))
+    with pytest.raises(ValueError, match="min_user_ratings=-1"): Recommender(m, dls, b, min_user_ratings=-1)
+
+def test_valid_rmse_without_validation():
+    model, dls = trained(DotProductBias, toy_ratings())
+    from coursecompanion.learner import Learner
+    learn = Learner(model, dls, torch.nn.functional.mse_loss)
+    with pytest.raises(ValueError, match="no validation loss"): valid_rmse(learn)
+
+def test_kfold_float_folds():
+    with pytest.raises(TypeError, match="k=2.5"): kfold(10, 2.5)
+
+def test_rmse_of_nan_predictions():
+    with pytest.raises(ValueError, match="NaN or infinite"): rmse([np.nan, 1.], [1., 1.])
+
+def test_idmap_of_float_or_text_ids():
+    with pytest.raises(TypeError, match="integers"): IdMap([1.0, np.nan])
+    with pytest.raises(TypeError, match="integers"): IdMap([1, 2]).encode(["a"])
+
+def test_sigmoid_range_reversed():
+    with pytest.raises(ValueError, match="lo=5 must be below hi=0"): sigmoid_range(torch.zeros(1), 5, 0)
+
+def test_nearest_items_with_another_models_map():
+    with pytest.raises(ValueError, match="item_factors table of"): nearest_items(DotProductBias(3, 3), IdMap([1, 2, 3, 4]), 1)
+
+def test_fit_collab_resumes_bitwise_from_a_checkpoint(tmp_path):
+    from coursecompanion.checkpoint import CheckpointCB
+    from coursecompanion.learner import Callback, CancelFitException
+    df = toy_ratings()
+    def run(**kw):
+        dls = CollabDataLoaders(df, df.iloc[:60], bs=64, seed=0)
+        set_seed(0)
+        return fit_collab(DotProductBias(len(dls.umap), len(dls.imap)), dls, n_epochs=3, device="cpu", **kw)
+    ref = run()
+    class Stop(Callback):
+        def after_epoch(self, learn):
+            if learn.epoch == 1: raise CancelFitException()
+    run(cbs=[CheckpointCB(tmp_path / "ep{epoch}.pth"), Stop()])
+    got = run(resume_from=tmp_path / "ep1.pth")
+    assert all(torch.equal(a, b) for a, b in zip(ref.model.state_dict().values(), got.model.state_dict().values()))
+
+def test_ranking_metrics_of_missing_ratings():
+    with pytest.raises(ValueError, match="ratings hold NaN"): ranking_metrics([1, 1], [np.nan, 4.], [0.1, 0.2], k=1)

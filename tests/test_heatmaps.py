@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from coursecompanion.heatmaps import (Hook, Hooks, class_activation_map, grad_cam, scale_map, cell_of, cell_mass,
-                                      sobel_map)
+                                      sobel_map, show_cam)
 from coursecompanion.multilabel import GridCNN
 
 def n_hooks(model): return sum(len(m._forward_hooks) + len(m._backward_hooks) for m in model.modules())
@@ -161,3 +161,64 @@ def test_hooks_given_one_module():
 def test_hook_given_a_function():
     with pytest.raises(TypeError, match="must be an nn.Module"):
         Hook(lambda x: x)
+
+def test_grad_cam_at_a_layer_without_feature_maps():
+    model, x = small_model()
+    with pytest.raises(ValueError, match=r"feature maps \(n, k, h, w\)"): grad_cam(model, model.fc, x, 0)
+
+def test_grad_cam_of_a_model_without_class_scores():
+    model, x = small_model()
+    flat = torch.nn.Sequential(model, torch.nn.Flatten(0))
+    with pytest.raises(ValueError, match=r"class scores \(n, classes\)"): grad_cam(flat, model.body[-1], x, 0)
+
+def test_grad_cam_of_nan_images():
+    model, x = small_model()
+    with pytest.raises(ValueError, match="NaN or inf"): grad_cam(model, model.body[-1], x * float("nan"), 0)
+
+def test_cam_head_that_is_not_linear():
+    model, x = small_model()
+    with pytest.raises(TypeError, match="nn.Linear"): class_activation_map(model.body, torch.nn.Conv2d(8, 3, 1), x, 0)
+
+def test_cam_head_of_another_width():
+    model, x = small_model()
+    with pytest.raises(ValueError, match=r"head needs \(n, 5, h, w\)"):
+        class_activation_map(model.body, torch.nn.Linear(5, 3), x, 0)
+
+def test_show_cam_of_a_batch():
+    import matplotlib; matplotlib.use("Agg")
+    with pytest.raises(ValueError, match="one image"): show_cam(torch.rand(4, 1, 8, 8), torch.rand(4, 4))
+    with pytest.raises(ValueError, match="one map"): show_cam(torch.rand(1, 8, 8), torch.rand(2, 4, 4))
+
+def test_show_cam_alpha_as_a_percentage():
+    import matplotlib; matplotlib.use("Agg")
+    with pytest.raises(ValueError, match="alpha=50"): show_cam(torch.rand(8, 8), torch.rand(4, 4), alpha=50)
+
+def test_show_cam_of_a_map_that_requires_grad_and_a_colour_image():
+    import matplotlib; matplotlib.use("Agg")
+    ax = show_cam(torch.rand(3, 8, 8), torch.rand(4, 4, requires_grad=True))
+    assert ax.images[0].get_array().shape == (8, 8, 3)
+
+def test_show_cam_of_a_nan_map():
+    import matplotlib; matplotlib.use("Agg")
+    with pytest.raises(ValueError, match="NaN"): show_cam(torch.rand(8, 8), torch.full((4, 4), float("nan")))
+
+def test_scale_map_of_nan():
+    with pytest.raises(ValueError, match="NaN"): scale_map(torch.full((1, 4, 4), float("nan")))
+
+def test_sobel_map_of_nan():
+    with pytest.raises(ValueError, match="NaN"): sobel_map(torch.full((1, 1, 4, 4), float("nan")))
+
+def test_hook_on_a_module_with_a_tuple_output():
+    lstm = torch.nn.LSTM(2, 3, batch_first=True)
+    with Hook(lstm) as h: lstm(torch.randn(1, 4, 2))
+    assert h.stored[0].shape == (1, 4, 3) and h.stored[1][0].shape == (1, 1, 3)
+
+def test_grad_cam_of_images_made_in_inference_mode():
+    model, x = small_model()
+    with torch.inference_mode(): xi = x.clone()
+    assert torch.equal(grad_cam(model, model.body[-1], xi, 0), grad_cam(model, model.body[-1], x, 0))
+
+def test_grad_cam_inside_inference_mode():
+    model, x = small_model()
+    with torch.inference_mode(), pytest.raises(RuntimeError, match="outside torch.inference_mode"):
+        grad_cam(model, model.body[-1], x, 0)

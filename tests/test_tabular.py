@@ -150,3 +150,72 @@ def test_load_tabular_of_a_bare_state_dict(tmp_path):
     torch.save(ConcatMLP(p.emb_szs(), 2).state_dict(), tmp_path/"sd.pt")
     with pytest.raises(ValueError, match="not written by save_tabular"):
         load_tabular(tmp_path/"sd.pt")
+
+def test_model_registry_is_read_only():
+    from coursecompanion.tabular import TABULAR_MODELS
+    with pytest.raises(TypeError): TABULAR_MODELS["Mine"] = ConcatMLP
+    assert list(TABULAR_MODELS) == ["ConcatMLP", "TokenAttention", "DeepFM"]
+
+def test_a_column_in_two_roles_is_an_error():
+    with pytest.raises(ValueError, match=r"\['w'\] are listed twice"): TabularProc(["w"], ["w", "h"])
+    with pytest.raises(ValueError, match=r"\['y'\] are listed twice"): TabularProc(["size"], ["w", "y"], "y")
+
+def test_no_column_list_is_an_error():
+    with pytest.raises(TypeError, match="cat_names=None"): TabularProc(None, ["w"])
+
+def test_constant_target_and_one_row_give_finite_statistics():
+    p = TabularProc(["size"], ["w", "h"], "y").fit(frame().assign(y=2.0))
+    assert p.y_stats == (2.0, 1.0)
+    q = TabularProc(["size"], ["h"], "y").fit(frame().iloc[:1])
+    assert q.stds["h"] == 1.0 and np.isfinite(q.transform(frame())[1].numpy()).all()
+
+def test_loaders_need_a_target():
+    p = TabularProc(["size"], ["w"]).fit(frame())
+    with pytest.raises(ValueError, match="no target"): tabular_dls(p, frame(), frame())
+    q = TabularProc(["size"], ["w"], "y").fit(frame())
+    with pytest.raises(KeyError, match="valid_df has no target column 'y'"): tabular_dls(q, frame(), frame().drop(columns="y"))
+
+def test_predict_with_a_model_built_for_other_columns():
+    p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(frame())
+    with pytest.raises(ValueError, match=r"expected \(n, 2\)"): p.predict(ConcatMLP([(4, 3)], 1), frame())
+
+def test_layers_and_dropouts_of_different_lengths():
+    with pytest.raises(ValueError, match="one dropout per hidden layer"): ConcatMLP([(4, 3)], 2, layers=(10, 20), ps=(0.1,))
+    with pytest.raises(ValueError, match="one dropout per hidden layer"): DeepFM([(4, 3)], 2, layers=(10,), ps=())
+
+def test_token_width_not_a_multiple_of_heads():
+    with pytest.raises(ValueError, match="d=15 must be a multiple of n_heads=2"): TokenAttention([(4, 3)], 2, d=15)
+
+def test_fm_cross_of_a_matrix():
+    with pytest.raises(ValueError, match=r"\(n, n_columns, d\)"): fm_cross(torch.zeros(3, 4))
+
+def test_init_embedding_negative_std():
+    from coursecompanion.tabular import init_embedding
+    with pytest.raises(ValueError, match="std=-1"): init_embedding(torch.nn.Embedding(3, 2), -1)
+
+def test_vocab_of_a_list():
+    assert vocab_of([3, 1, 3]) == [1, 3]
+
+def test_fit_tabular_resumes_bitwise_from_a_checkpoint(tmp_path):
+    from coursecompanion.checkpoint import CheckpointCB
+    from coursecompanion.learner import Callback, CancelFitException
+    tr = frame(); p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(tr)
+    def run(**kw):
+        set_seed(0)
+        return fit_tabular(ConcatMLP(p.emb_szs(), 2), tabular_dls(p, tr, frame(50, seed=2), bs=64), n_epochs=3,
+                           device="cpu", **kw)
+    ref = run()
+    class Stop(Callback):
+        def after_epoch(self, learn):
+            if learn.epoch == 1: raise CancelFitException()
+    run(cbs=[CheckpointCB(tmp_path / "ep{epoch}.pth"), Stop()])
+    got = run(resume_from=tmp_path / "ep1.pth")
+    assert all(torch.equal(a, b) for a, b in zip(ref.model.state_dict().values(), got.model.state_dict().values()))
+
+def test_embedding_sizes_before_fit():
+    with pytest.raises(RuntimeError, match="before emb_szs"): TabularProc(["size"], ["w"]).emb_szs()
+
+def test_validation_rows_without_a_target():
+    p = TabularProc(["size"], ["w"], "y").fit(frame())
+    va = frame(seed=1); va.loc[0, "y"] = np.nan
+    with pytest.raises(ValueError, match="valid_df has 1 rows without a target"): tabular_dls(p, frame(), va)
