@@ -6,7 +6,8 @@ Writes, under stored/15_language_model/ (tracked in git, about 2 MB):
                                       date and command
   curve.json                          classifier accuracies on Rotten Tomatoes for every pretraining budget of
                                       `CURVE` (the LM fine-tuned on the reviews, then one classifier per label count
-                                      and seed) and from scratch, with their key and the same record
+                                      and seed, each at least `MIN_STEPS` optimiser steps) and from random weights,
+                                      with their key and the same record
 LMs pretrained on fewer tokens are cached under artifacts/lm/ (ignored by git). Each file is reused while its key
 matches, so with current files this script only checks them (a few seconds). Jobs run in parallel processes of one
 thread each: first the LMs, then the curve.
@@ -77,6 +78,10 @@ if __name__ == "__main__":
         curve = L.cached_results(store/"curve.json", L.curve_config(lm_log["sha256"]), lambda: sum(rows, []),
                                  cpu_s=children_cpu() - c0)
         print(f"wrote {store/'curve.json'}: {len(curve['results'])} classifier runs")
+    for tokens in budgets + [None]:  # the worst seed of each arm: every arm must train (the notebook checks it)
+        accs = [r["accuracy"] for r in curve["results"] if r["pretrain_tokens"] == tokens]
+        print(f"  {'random weights' if tokens is None else f'{tokens:,} tokens'}: accuracy "
+              f"{min(accs):.3f}-{max(accs):.3f} over {len(accs)} runs")
     ru = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     print(f"lesson 15's stored artefacts in {time.perf_counter() - t0:.0f} s wall, "
           f"{sum(r.ru_utime + r.ru_stime for r in ru):.0f} s CPU (all processes) on {machine_summary()}")

