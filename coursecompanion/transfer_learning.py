@@ -24,7 +24,9 @@ SOURCE_CLASSES, TARGET_CLASSES = (0, 1, 3, 5, 8), (2, 4, 6, 7, 9)
 def pick_classes(x:torch.Tensor, # Images, (n, h, w)
                  y:torch.Tensor, # Integer labels, (n,)
                  classes): # The labels to keep, in the order of their new labels 0, 1, ...
-    "The items of `(x, y)` whose label is in `classes`, relabelled 0..len(classes)-1, images given a channel axis."
+    "The items of `(x, y)` whose label is in `classes`, relabelled from 0, images given a channel axis."
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"pick_classes: y must hold integer labels, got dtype {y.dtype}; convert with y.long()")
     classes = torch.as_tensor(classes)
     if classes.ndim != 1 or len(classes) == 0 or len(set(classes.tolist())) != len(classes):
         raise ValueError(f"pick_classes: classes={classes.tolist()} must be a non-empty list of distinct labels")
@@ -56,29 +58,40 @@ def cnn_splitter(model:nn.Module): # A `small_cnn`
 
 # %% ../nbs/08_transfer_learning.ipynb #be49162f
 def pixel_stats(x:torch.Tensor, # Raw images
-                scale:float=255.) -> dict: # Their largest value, which maps to 1
+                scale:float=255., # Their largest value, which maps to 1
+               ) -> dict:
     "Normalisation statistics (as `DataLoaders.stats` holds them) of raw images `x`."
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < math.inf:
+        raise ValueError(f"pixel_stats: scale={scale!r} must be a finite number above 0 (255 for bytes, 1 for floats)")
+    if x.numel() == 0: raise ValueError("pixel_stats: x holds no images")
+    if x.is_floating_point() and not torch.isfinite(x).all():
+        raise ValueError("pixel_stats: x holds NaN or inf values; drop or repair those images first")
     xf = x.float() / scale
     return {"flatten": False, "scale": scale, "mean": xf.mean().item(), "std": xf.std().item()}
 
 def normalize(x:torch.Tensor, # Raw images
-              stats:dict) -> torch.Tensor: # From `pixel_stats` or `DataLoaders.stats`
+              stats:dict, # From `pixel_stats` or `DataLoaders.stats`
+             ) -> torch.Tensor:
     "Raw images `x` normalised with `stats`; without a mean only scaled."
+    if "std" in stats and not stats["std"] > 0:
+        raise ValueError(f"normalize: stats['std']={stats['std']!r} must be above 0 (the images are constant?)")
     return DataLoaders(None, None, stats).normalize(x)
 
 # %% ../nbs/08_transfer_learning.ipynb #f3f6a3e7
 class TransferLearner(Learner):
-    "A `Learner` whose optimiser has one parameter group per group of `splitter(model)`, which can be frozen."
-    def __init__(self, model:nn.Module, dls, splitter=cnn_splitter, # Model -> list of lists of parameters
+    "A `Learner` with one optimiser parameter group per group of `splitter(model)`; groups can be frozen."
+    def __init__(self, model:nn.Module, # The model, e.g. a `small_cnn` with a pretrained body
+                 dls, # The DataLoaders
+                 splitter=cnn_splitter, # Model -> list of lists of parameters
                  train_bn:bool=True, # Keep normalisation layers trainable in frozen groups
                  lr=1e-2, # A float, or a `slice` spread over the groups by `lr_spread`
-                 **kwargs):
+                 **kwargs): # Passed on to `Learner`, e.g. `opt_func`
         groups = splitter(model)
         lrs = [check_lr(l) for l in lr_spread(lr, len(groups))]  # each group's LR must be a valid one
         super().__init__(model, dls, lr=lrs[-1], **kwargs)
         self.splitter, self.train_bn, self.groups, self.lr = splitter, train_bn, groups, lr
 
-    def create_opt(self, lr=None):
+    def create_opt(self, lr=None): # A float, slice or list of LRs; None: the learner's `lr`
         "An optimiser with one parameter group per splitter group; `lr` as `lr_spread` reads it."
         lrs = lr_spread(self.lr if lr is None else lr, len(self.groups))
         self.opt = self.opt_func([{"params": ps, "lr": l} for ps, l in zip(self.groups, lrs)], lr=lrs[-1])
@@ -88,7 +101,8 @@ class TransferLearner(Learner):
 _NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)
 
 # %% ../nbs/08_transfer_learning.ipynb #866697c4
-def norm_params(model:nn.Module) -> set: # Any model
+def norm_params(model:nn.Module # Any model
+               ) -> set:
     "The `id`s of the parameters of the model's normalisation layers."
     return {id(p) for m in model.modules() if isinstance(m, _NORMS) for p in m.parameters(recurse=False)}
 
@@ -117,8 +131,10 @@ def unfreeze(self:TransferLearner):
     return self.freeze_to(0)
 
 # %% ../nbs/08_transfer_learning.ipynb #89854e64
-def target_data(x_tr, y_tr, # Training images and labels (all ten classes)
-                x_te, y_te, # Test images and labels
+def target_data(x_tr, # Training images (all ten classes)
+                y_tr, # Their labels
+                x_te, # Test images
+                y_te, # Their labels
                 classes=TARGET_CLASSES, # The target classes
                 n_valid:int=500, # Images of the pool set aside for validation
                 n_test:int=2000, # Test images kept
@@ -147,7 +163,8 @@ def labelled_dls(data:dict, # From `target_data`
 
 # %% ../nbs/08_transfer_learning.ipynb #e6eb0f97
 def load_body(model:nn.Module, # A fresh model
-              state:dict) -> nn.Module: # A pretrained `state_dict` of the same architecture
+              state:dict, # A pretrained `state_dict` of the same architecture
+             ) -> nn.Module:
     "Copy every pretrained tensor of `state` except the head's into `model`."
     body, own = {k: v for k, v in state.items() if not k.startswith("head.")}, model.state_dict()
     missing = [k for k in own if k not in body and not k.startswith("head.")]
@@ -162,13 +179,20 @@ def load_body(model:nn.Module, # A fresh model
 class FineTuneStageCB(Callback):
     "Writes into each checkpoint which stage of `fine_tune` saved it, and with which settings."
     order = 0
-    def __init__(self, stage:str, plan:dict): self.stage, self.plan = stage, dict(plan)
+    def __init__(self, stage:str, # "frozen" or "unfrozen"
+                 plan:dict): # The settings of the `fine_tune` call
+        self.stage, self.plan = stage, dict(plan)
     def state_dict(self): return {"stage": self.stage, **self.plan}
     def load_state_dict(self, state): pass  # `fine_tune` reads the stage before the fit
 
 # %% ../nbs/08_transfer_learning.ipynb #50eed5df
-def stage_cbs(cbs, stage:str) -> list:
+def stage_cbs(cbs, # Callbacks, or None
+              stage:str, # The stage's name, prefixed to checkpoint file names
+             ) -> list:
     "`cbs`, each `CheckpointCB` copied to write `<stage>_<file name>` so that stages never share a file."
+    if cbs is not None and not isinstance(cbs, (list, tuple)):
+        raise TypeError(f"stage_cbs: cbs must be a list of callbacks or None, got {type(cbs).__name__}; "
+                        f"wrap a single callback as [cb]")
     out = []
     for cb in cbs or []:
         if isinstance(cb, CheckpointCB):
@@ -238,7 +262,7 @@ def gradual_unfreeze(self:TransferLearner, epochs:int, # Epochs in all, at least
                      lr_mult:float=100, # The first group's LR is the head's divided by this
                      cbs=None, # Callbacks; a `CheckpointCB` writes stage k's files as `stage<k>_<name>`
                      **kwargs): # Passed on to `fit_one_cycle`
-    "ULMFiT: train the head, then unfreeze one more group every `stage_epochs`; the rest of `epochs` fully unfrozen."
+    "ULMFiT: train the head, then unfreeze one more group every `stage_epochs`, then train all of it."
     n = len(self.groups)
     if epochs < (n - 1) * stage_epochs:
         raise ValueError(f"gradual_unfreeze: epochs={epochs} is fewer than its {n - 1} stages of {stage_epochs} need; "
@@ -254,7 +278,8 @@ def gradual_unfreeze(self:TransferLearner, epochs:int, # Epochs in all, at least
     return self
 
 # %% ../nbs/08_transfer_learning.ipynb #0da36f63
-def valid_accuracy(learn:Learner) -> float:
+def valid_accuracy(learn:Learner # A learner with a validation loader
+                  ) -> float:
     "Accuracy of `learn` on its validation loader."
     preds, targs = learn.get_preds()
     return accuracy(preds, targs).item()
@@ -267,7 +292,7 @@ def fine_tune_best(self:TransferLearner, path, # Where the frozen-stage checkpoi
                    freeze_epochs:int=1, # Epochs with the body frozen
                    lr_mult:float=100, # The first group's LR is the head's divided by this
                    **kwargs) -> dict: # Passed on to `fit_one_cycle`
-    "`fine_tune`, keeping the frozen-stage weights (checkpointed to `path`) if unfreezing lowers validation accuracy."
+    "`fine_tune`, going back to the frozen stage's weights (saved at `path`) if unfreezing did worse."
     self.freeze().fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, **kwargs)
     self.save(path)
     frozen_acc = valid_accuracy(self)

@@ -154,3 +154,82 @@ def test_rank_corr_refuses_unpaired_sequences():
 
 def test_bootstrap_rank_corr_refuses_zero_resamples():
     with _pytest.raises(ValueError, match="n_boot must be a positive integer"): _ll.bootstrap_rank_corr([1, 2, 3], [1, 3, 2], n_boot=0)
+
+from coursecompanion.loss_landscapes import StopWhenFitCB, train_until_fit, batch_size_run, small_mlp
+
+def tiny_split(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x, y = torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
+    return (x[: n // 2], y[: n // 2]), (x[n // 2:], y[n // 2:])
+
+def test_stop_when_fit_refuses_a_percentage_accuracy():
+    with pytest.raises(ValueError, match="acc=99 must be a fraction"): StopWhenFitCB(None, acc=99)
+
+def test_stop_when_fit_refuses_zero_steps():
+    with pytest.raises(ValueError, match="max_steps=0 must be a positive integer"): StopWhenFitCB(None, max_steps=0)
+
+def test_stop_when_fit_refuses_a_nan_target_loss():
+    with pytest.raises(ValueError, match="loss=nan must be a finite number above 0"):
+        StopWhenFitCB(None, loss=float("nan"))
+
+def test_train_until_fit_stops_at_the_target_loss():
+    trn, val = tiny_split()
+    m, steps = train_until_fit(trn, val, bs=8, loss=0.5, max_steps=2000)
+    assert evaluate(m, trn)[0] <= 0.5 and 0 < steps < 2000 and steps % 4 == 0  # stops at an epoch's end
+
+def test_train_until_fit_stops_after_max_steps():
+    trn, val = tiny_split()
+    _, steps = train_until_fit(trn, val, bs=32, loss=1e-9, max_steps=3)
+    assert steps == 3
+
+def test_small_mlp_is_seeded():
+    a, b = small_mlp(3), small_mlp(3)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+def test_batch_size_run_is_reproducible_and_reports_every_measure():
+    trn, val = tiny_split()
+    r1, r2 = batch_size_run(trn, val, 16, 1, target_loss=1.0), batch_size_run(trn, val, 16, 1, target_loss=1.0)
+    keys = {"steps", "train loss", "valid acc", "gap (acc)", "gap (loss)", "sharpness", "model"}
+    assert set(r1) == keys and r1["train loss"] <= 1.0
+    assert {k: v for k, v in r1.items() if k != "model"} == {k: v for k, v in r2.items() if k != "model"}
+
+def test_evaluate_refuses_unpaired_inputs_and_targets():
+    with pytest.raises(ValueError, match="10 inputs but 5 targets"):
+        evaluate(nn.Linear(4, 2), (torch.randn(10, 4), torch.zeros(5, dtype=torch.long)))
+
+def test_evaluate_refuses_nan_inputs():
+    with pytest.raises(ValueError, match="inputs hold NaN or inf"):
+        evaluate(nn.Linear(4, 2), (torch.full((3, 4), float("nan")), torch.zeros(3, dtype=torch.long)))
+
+def test_random_direction_refuses_a_float_seed():
+    with pytest.raises(TypeError, match="seed=1.5 must be an integer"): random_direction(nn.Linear(4, 2), seed=1.5)
+
+def test_loss_curve_refuses_nan_steps(data):
+    m = conv_bn_net()
+    with pytest.raises(ValueError, match="alphas must be finite"):
+        loss_curve(m, data, random_direction(m), [float("nan")])
+
+def test_loss_surface_refuses_an_empty_grid(data):
+    m = conv_bn_net()
+    d = random_direction(m)
+    with pytest.raises(ValueError, match="xs must be a non-empty sequence"): loss_surface(m, data, d, d, [], [0.])
+
+def test_sharpness_refuses_a_percentage_step(data):
+    with pytest.raises(ValueError, match="alpha=25 must be a step in \\(0, 1\\]"):
+        sharpness(conv_bn_net(), data, alpha=25)
+
+def test_rank_corr_refuses_nan():
+    with pytest.raises(ValueError, match="NaN has no rank"): rank_corr([1, 2, float("nan")], [1, 2, 3])
+
+def test_bootstrap_rank_corr_refuses_a_percentage_level():
+    with pytest.raises(ValueError, match="level=90 must be in \\(0, 1\\)"):
+        bootstrap_rank_corr([1, 2, 3], [1, 3, 2], level=90)
+
+def test_rescale_relu_refuses_layer_indices_out_of_order():
+    net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    with pytest.raises(ValueError, match="need layer indices 0 <= i < j < 3, got i=0, j=9"): rescale_relu(net, 0, 9, 2.)
+
+def test_plot_contour_refuses_a_log_of_non_positive_values():
+    from coursecompanion.loss_landscapes import plot_contour
+    with pytest.raises(ValueError, match="log=True needs z > 0"):
+        plot_contour([0, 1], [0, 1], np.array([[-1., 1], [1, 1]]))

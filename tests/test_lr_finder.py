@@ -117,3 +117,12 @@ def test_lr_find_refuses_a_fully_frozen_model():
     before = state(learn)
     with _pytest.raises(ValueError, match="every parameter of the model is frozen"): lr_find(learn)
     assert same(state(learn), before)
+
+def test_suggestions_and_results_print_as_values_not_reprs():
+    from coursecompanion.lr_finder import SuggestedLRs, LRFindResult
+    s = SuggestedLRs(0.0376493, 0.51, 0.0028, 0.0002, 0.051)
+    assert repr(s) == "Suggested LRs: mid 0.0376, minimum 0.51, steep 0.0028, valley 0.0002, min_div10 0.051"
+    assert "<table" in s._repr_html_() and "mid=" not in repr(s)
+    assert list(s) == [s.mid, s.minimum, s.steep, s.valley, s.min_div10] and s == SuggestedLRs(*s)
+    r = LRFindResult([1e-7, 1e-3, 10.], [2.3, 1.0, 4.0], [2.3, 1.0, 4.0], s)
+    assert repr(r).startswith("LR range test: 3 batches, lr 1e-07 to 10, lowest smoothed loss 1")

@@ -113,3 +113,18 @@ def test_perturbed_loss_increase_restores_the_model_when_the_loss_fails():
     with pytest.raises(RuntimeError, match="loss failed"):
         perturbed_loss_increase(m, failing, torch.randn(4, 3), torch.tensor([0, 1, 0, 1]))
     assert all(torch.equal(a, b) for a, b in zip(before, m.parameters())) and m.training
+
+def test_lr_spread_refuses_zero_groups():
+    from coursecompanion.one_cycle import lr_spread
+    with pytest.raises(ValueError, match="n=0 must be the number of parameter groups"): lr_spread(1e-3, 0)
+
+def test_set_hyper_refuses_a_momentum_of_one_or_more():
+    from coursecompanion.one_cycle import set_hyper
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="mom=1.5 must be a momentum in"): set_hyper(opt, "mom", 1.5)
+    assert opt.param_groups[0]["momentum"] == 0.9
+
+def test_perturbed_loss_increase_refuses_an_empty_batch():
+    m = torch.nn.Linear(3, 2)
+    with pytest.raises(ValueError, match="one non-empty batch, got 0 inputs"):
+        perturbed_loss_increase(m, F.cross_entropy, torch.randn(0, 3), torch.zeros(0, dtype=torch.long))

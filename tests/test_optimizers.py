@@ -75,3 +75,12 @@ def test_plot_paths_takes_one_optimiser_name_as_a_string():
     finals = plot_paths("quadratic", names="SGD")
     assert list(finals) == ["SGD"]
     matplotlib.pyplot.close("all")
+
+def test_an_infinite_learning_rate_is_refused():
+    with pytest.raises(ValueError, match="lr=inf is invalid: it must be a number finite and >= 0"):
+        SGD(torch.nn.Linear(2, 1).parameters(), lr=float("inf"))
+
+def test_surfaces_are_read_only_and_print_readably():
+    from coursecompanion.optimizers import SURFACES
+    with pytest.raises(TypeError): SURFACES["mine"] = SURFACES["quadratic"]
+    assert repr(SURFACES["quadratic"]) == "Surface quadratic: start (-4.0, 1.5), lr 0.03, 100 steps"

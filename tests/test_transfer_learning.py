@@ -187,3 +187,28 @@ def test_labelled_dls_more_labels_than_the_pool_is_refused():
     stats = {"flatten": False, "scale": 255., "mean": 0.5, "std": 0.5}
     with pytest.raises(ValueError, match="n=100"): labelled_dls(data, 100, stats)
     assert len(labelled_dls(data, 30, stats).train.x) == 30
+
+from coursecompanion.transfer_learning import pixel_stats, normalize, stage_cbs
+
+def test_pixel_stats_refuses_a_zero_scale():
+    with pytest.raises(ValueError, match="scale=0 must be a finite number above 0"):
+        pixel_stats(torch.randint(0, 256, (4, 28, 28), dtype=torch.uint8), 0)
+
+def test_pixel_stats_refuses_no_images():
+    with pytest.raises(ValueError, match="x holds no images"): pixel_stats(torch.zeros(0, 28, 28, dtype=torch.uint8))
+
+def test_pixel_stats_refuses_nan_pixels():
+    with pytest.raises(ValueError, match="NaN or inf"): pixel_stats(torch.full((2, 4, 4), float("nan")), 1.)
+
+def test_normalize_refuses_a_zero_std():
+    with pytest.raises(ValueError, match="std'\\]=0.0 must be above 0"):
+        normalize(torch.zeros(2, 4, 4, dtype=torch.uint8), {"flatten": False, "scale": 255., "mean": 0.5, "std": 0.})
+
+def test_pick_classes_refuses_float_labels():
+    x, y = torch.zeros(6, 4, 4), torch.tensor([0., 1., 2., 0., 1., 2.])
+    with pytest.raises(TypeError, match="y must hold integer labels, got dtype torch.float32"):
+        pick_classes(x, y, (0, 1))
+
+def test_stage_cbs_refuses_a_bare_callback():
+    from coursecompanion.learner import CheckpointCB
+    with pytest.raises(TypeError, match="wrap a single callback as \\[cb\\]"): stage_cbs(CheckpointCB("x.pt"), "frozen")

@@ -82,3 +82,11 @@ def test_sawtooth_refuses_a_negative_depth():
 
 def test_sawtooth_net_refuses_a_float_depth():
     with pytest.raises(ValueError, match="k .the depth. must be a positive integer, got 2.0"): sawtooth_net(2.0)
+
+def test_sawtooth_refuses_points_outside_the_unit_interval():
+    with pytest.raises(ValueError, match="defined on \\[0, 1\\]"): sawtooth(torch.tensor([2.0]), 2)
+
+def test_approx_error_refuses_a_model_with_nan_outputs():
+    net = relu_interpolant(torch.sin, 0, 1, 3)
+    with torch.no_grad(): net[0].weight.fill_(float("nan"))
+    with pytest.raises(ValueError, match="not all finite"): approx_error(net, torch.sin, 0, 1)
