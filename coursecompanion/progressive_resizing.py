@@ -75,6 +75,8 @@ def random_resized_crop(x:torch.Tensor, # Float images (n, c, h, w)
                         generator:torch.Generator|None=None # Source of randomness (CPU)
                        ):
     "fastai-style augmentation, one random crop and flip per image, resized to `size` x `size`."
+    if torch.is_tensor(x) and not x.is_floating_point():
+        raise TypeError(f"x holds {x.dtype} images: crops interpolate, so pass float images (x.float() / 255)")
     x = resize_batch(x, size)
     theta = crop_thetas(len(x), min_scale, flip, generator).to(x.device, x.dtype)
     grid = F.affine_grid(theta, (len(x), x.shape[1], size, size), align_corners=False)
@@ -149,6 +151,8 @@ def schedule_macs(model:nn.Module, # The model to count
                  ) -> int:
     "Forward multiply-adds of `n_items` images per epoch at each size of `sizes` in turn."
     if isinstance(sizes, int): raise TypeError(f"sizes must be a list of sizes, one per epoch, got {sizes!r}")
+    if isinstance(n_items, bool) or not isinstance(n_items, int):
+        raise TypeError(f"n_items must be an int (images per epoch), got {n_items!r}")
     if n_items < 0: raise ValueError(f"n_items must be 0 or more, got {n_items}")
     per = {s: count_macs(model, s, n_in) for s in set(sizes)}
     return sum(per[s] * n_items for s in sizes)
@@ -162,6 +166,11 @@ def macs_to_reach(macs, # Cumulative training MACs at the end of each epoch
     "Compute at which the accuracy first reaches `target`, linear between epoch ends; None if never."
     if len(macs) != len(accs) or not len(macs):
         raise ValueError(f"macs and accs need one value per epoch, got {len(macs)} and {len(accs)}")
+    if not all(math.isfinite(a) for a in accs): raise ValueError(f"accs hold NaN or inf: {list(accs)}")
+    if any(b < a for a, b in zip(macs, macs[1:])) or macs[0] < 0:
+        raise ValueError("macs must be cumulative (non-decreasing from 0 or more): pass np.cumsum of each epoch's")
+    for name, v in (("target", target), ("start", start)):
+        if not 0 <= v <= 1: raise ValueError(f"{name}={v} must be an accuracy in [0, 1] (a percentage? divide by 100)")
     m0, a0 = 0.0, start
     for m, a in zip(macs, accs):
         if a >= target: return m0 + (m - m0) * (target - a0) / (a - a0) if a > a0 else float(m)
