@@ -90,7 +90,8 @@ def _score(objective, config:dict, trials:list) -> float:
     "`objective(config)` as a float; NaN or inf raises `TrialFailed`, keeping the `trials` so far."
     s = float(objective(config))
     if not math.isfinite(s):
-        raise TrialFailed(f"the objective returned {s} for {config} after {len(trials)} trials (kept in the error's "
+        named = ", ".join(f"{k}={v!r}" for k, v in config.items())
+        raise TrialFailed(f"the objective returned {s} for ({named}) after {len(trials)} trials (kept in the error's "
                           f".trials). Return a large finite score for a diverged trial (e.g. the error of chance).",
                           list(trials))
     return s
