@@ -25,9 +25,9 @@ from .learner import (
 def shard_loader(dl, # A coursecompanion DataLoader or a torch DataLoader
                  rank:int, # This process's rank, 0 to world_size - 1
                  world_size:int, # Number of processes
-                 seed:int=0): # The shuffle seed of a DistributedSampler (the same on every rank)
-    ("This rank's share of `dl` (in-memory `DataLoader` or torch DataLoader), padded like "
-     "`DistributedSampler` when uneven.")
+                 seed:int=0 # The shuffle seed of a DistributedSampler (the same on every rank)
+                ):
+    "This rank's share of `dl` (ours or torch's), padded like `DistributedSampler` when uneven."
     if not 0 <= rank < world_size:
         raise ValueError(f"rank {rank} is outside 0..{world_size - 1} for world_size {world_size}")
     if isinstance(dl, DataLoader): return dl.shard(rank, world_size)
@@ -50,8 +50,7 @@ def dist_info():
 
 def init_distributed(backend:str|None=None # "gloo" or "nccl"; None: NCCL if CUDA is available, else gloo
                     ):
-    ("Join the process group that `torchrun` describes in the environment; returns `(rank, world_size)` (`(0, 1)` "
-     "without torchrun).")
+    "Join the process group `torchrun` describes: `(rank, world_size)`, or `(0, 1)` without torchrun."
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ: return dist_info()
     if not dist.is_initialized():
         backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
@@ -69,12 +68,12 @@ def _sync_device():
     return torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
 
 class DDPCB(Callback):
-    ("When torch.distributed is initialised: DDP model, sharded data, metrics averaged over ranks, "
-     "logs from rank 0 only.")
+    "Under torch.distributed: a DDP model, sharded data, metrics averaged over ranks, logs from rank 0."
     order = 65
     def __init__(self, shard_valid:bool=True, # Shard the validation loader too (metrics are then reduced)
                  seed:int=0, # The DistributedSampler's shuffle seed, for torch loaders
-                 **ddp_kwargs): # Passed to `DistributedDataParallel`
+                 **ddp_kwargs # Passed to `DistributedDataParallel`
+                ):
         self.shard_valid, self.seed, self.ddp_kwargs, self.active = shard_valid, seed, ddp_kwargs, False
     def before_fit(self, learn):
         self.rank, self.world_size = dist_info()
@@ -148,7 +147,9 @@ class _TrainTimeCB(Callback):
     def before_train(self, learn): self.t0 = time.perf_counter()
     def after_train(self, learn): self.seconds += time.perf_counter() - self.t0
 
-def rank_batch_size(bs:int, world_size:int) -> int:
+def rank_batch_size(bs:int, # The global batch size
+                    world_size:int # The number of ranks
+                   ) -> int:
     "Each rank's batch size for a global batch of `bs` items; an error if it does not divide."
     for name, v in (("bs", bs), ("world_size", world_size)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -159,10 +160,18 @@ def rank_batch_size(bs:int, world_size:int) -> int:
     return bs // world_size
 
 # %% ../nbs/12_distributed.ipynb #4fc04ad2
-def train_fashion(epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_000, lr:float=0.1, seed:int=42,
-                  loader:str="memory", checkpoint:str|None=None, device=None, progress:bool=False, momentum:float=0.0):
-    ("Train an MLP on Fashion-MNIST, data parallel over all ranks when torch.distributed is initialised; `bs` "
-     "is the global batch.")
+def train_fashion(epochs:int=2, # Epochs
+                  bs:int=256, # The global batch size (divided among the ranks)
+                  n_train:int=10_000, # Fashion-MNIST training images
+                  n_valid:int=2_000, # Validation images
+                  lr:float=0.1, # Learning rate of SGD
+                  seed:int=42, # Seeds the initial weights (the same on every rank)
+                  loader:str="memory", # "memory" (our DataLoader) or "torch" (torch's, with DistributedSampler)
+                  checkpoint:str|None=None, # A CheckpointCB path; "{rank}" in it is replaced by the rank
+                  device=None, # Where to train; None picks the default device
+                  progress:bool=False, # Show a progress bar
+                  momentum:float=0.0): # SGD momentum
+    "Train an MLP on Fashion-MNIST, data parallel over the ranks under torch.distributed."
     rank, world = dist_info()
     rank_bs = rank_batch_size(bs, world)
     dls = fashion_dls(n_train=n_train, n_valid=n_valid, bs=rank_bs, flatten=True, seed=0)
@@ -182,7 +191,8 @@ def train_fashion(epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_00
     return learn, summary
 
 # %% ../nbs/12_distributed.ipynb #4bea49ed
-def ddp_main(argv=None):
+def ddp_main(argv=None # Command-line arguments; None reads `sys.argv`
+            ):
     "Command line: `torchrun --nproc_per_node=N -m coursecompanion.distributed [--epochs E --bs B ...]`."
     p = argparse.ArgumentParser(description="Data-parallel training of an MLP on Fashion-MNIST")
     p.add_argument("--epochs", type=int, default=2)
@@ -217,8 +227,9 @@ if __name__ == "__main__": ddp_main()
 def run_torchrun(args:list, # What follows `torchrun ...`: a script path or `-m module`, then its arguments
                  nproc:int=2, # Processes on this machine
                  timeout:float=120, # Seconds before torchrun is stopped
-                 threads:int|None=1): # OMP threads per process; None leaves the environment's
-    "Run `torchrun --nproc_per_node=nproc args...` on this machine (127.0.0.1 only); returns the completed process."
+                 threads:int|None=1 # OMP threads per process; None leaves the environment's
+                ):
+    "Run `torchrun --nproc_per_node=nproc args...` on this machine (127.0.0.1): the completed process."
     if isinstance(nproc, bool) or not isinstance(nproc, int) or nproc < 1:
         raise ValueError(f"nproc must be a positive int (processes on this machine), got {nproc!r}")
     if isinstance(args, (str, bytes)): raise TypeError(f"args must be a list such as ['-m', 'module'], got {args!r}")
@@ -235,14 +246,17 @@ def run_torchrun(args:list, # What follows `torchrun ...`: a script path or `-m 
 
 # %% ../nbs/12_distributed.ipynb #4d2ad5a4
 def allreduce_mean(shard_grads:list, # One list of gradient tensors per rank
-                   world_size:int):
-    ("What DDP computes from the ranks' gradients: each scaled by `1/world_size` (into the bucket), then "
-     "summed over ranks.")
+                   world_size:int): # The number of ranks
+    "DDP's average of the ranks' gradients: each scaled by `1/world_size`, then summed over ranks."
     if isinstance(world_size, bool) or not isinstance(world_size, int) or world_size < 1:
         raise ValueError(f"world_size must be a positive int, got {world_size!r}")
     if len(shard_grads) != world_size:
         raise ValueError(f"shard_grads holds {len(shard_grads)} ranks' gradients but world_size is {world_size}: "
                          "pass one list of gradients per rank")
+    shapes = [[tuple(g.shape) for g in gs] for gs in shard_grads]
+    bad = [r for r, s in enumerate(shapes) if s != shapes[0]]
+    if bad: raise ValueError(f"rank {bad[0]}'s gradients have shapes {shapes[bad[0]]}, rank 0's {shapes[0]}: every "
+                             "rank must hold the same model")
     out = []
     for gs in zip(*shard_grads):
         acc = gs[0] * (1.0 / world_size)
@@ -252,7 +266,7 @@ def allreduce_mean(shard_grads:list, # One list of gradient tensors per rank
 
 # %% ../nbs/12_distributed.ipynb #f2f11faa
 def _sharded_step(model, opt, batches, world_size):
-    "One optimiser step from a global batch given as the ranks' shards, each shard's gradient computed on its own."
+    "One optimiser step from a global batch given as the ranks' shards, each with its own gradient."
     grads = []
     for xb, yb in batches:
         model.zero_grad(set_to_none=True)
@@ -262,10 +276,15 @@ def _sharded_step(model, opt, batches, world_size):
     opt.step()
 
 # %% ../nbs/12_distributed.ipynb #7c625e08
-def train_sharded(world_size:int=2, epochs:int=2, bs:int=256, n_train:int=10_000, n_valid:int=2_000, lr:float=0.1,
-                  seed:int=42, momentum:float=0.0):
-    ("Replay `train_fashion` on `world_size` ranks in one process: the ranks' shards, DDP's averaging; "
-     "returns the model.")
+def train_sharded(world_size:int=2, # Ranks to replay
+                  epochs:int=2, # As `train_fashion`
+                  bs:int=256, # The global batch size
+                  n_train:int=10_000, # Training images
+                  n_valid:int=2_000, # Validation images
+                  lr:float=0.1, # Learning rate of SGD
+                  seed:int=42, # Seeds the initial weights
+                  momentum:float=0.0): # SGD momentum
+    "Replay `train_fashion` on `world_size` ranks in one process (shards, DDP's averaging): the model."
     rank_bs = rank_batch_size(bs, world_size)
     t = fashion_dls(n_train=n_train, n_valid=n_valid, bs=rank_bs, flatten=True, seed=0).train
     shards = [DataLoader(t.x, t.y, bs=rank_bs, shuffle=t.shuffle, seed=t.seed,

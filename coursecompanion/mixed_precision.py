@@ -17,11 +17,14 @@ from .learner import Callback, Learner, MetricsCB, accuracy
 
 # %% ../nbs/11_mixed_precision.ipynb #b405db26
 def fp16_fate(g:torch.Tensor, # Nonzero float32 values (e.g. gradients)
-              scale:float=1.0): # The loss scale they are multiplied by before being stored in float16
+              scale:float=1.0 # The loss scale they are multiplied by before being stored in float16
+             ):
     "How many of `g * scale` become zero, subnormal, normal or infinite when stored in float16."
     if not torch.is_tensor(g): raise TypeError(f"g must be a torch.Tensor of values, got {type(g).__name__}")
     if not (isinstance(scale, (int, float)) and 0 < scale < float("inf")):
         raise ValueError(f"scale must be a positive finite number such as 2**16, got {scale!r}")
+    if not torch.isfinite(g).all():
+        raise ValueError(f"g holds {int((~torch.isfinite(g)).sum())} NaN or infinite values; pass finite gradients")
     h = (g.float() * scale).half().abs()
     tiny = torch.finfo(torch.float16).smallest_normal
     zero, inf = int((h == 0).sum()), int(h.isinf().sum())
@@ -40,21 +43,24 @@ def _check_scaler_args(init_scale, growth_factor, backoff_factor, growth_interva
 
 # %% ../nbs/11_mixed_precision.ipynb #cc9a98ff
 class SimulatedGradScaler:
-    "Dynamic loss scaling in plain Python, with `torch.amp.GradScaler`'s interface and update rule (for any device)."
+    "Dynamic loss scaling in plain Python, with `torch.amp.GradScaler`'s interface and update rule."
     def __init__(self, init_scale:float=2.0**16, # The first loss scale
                  growth_factor:float=2.0, # Multiply the scale by this after `growth_interval` clean steps (> 1)
                  backoff_factor:float=0.5, # Multiply the scale by this after an overflow (between 0 and 1)
-                 growth_interval:int=2000): # Clean steps before the scale grows
+                 growth_interval:int=2000 # Clean steps before the scale grows
+                ):
         _check_scaler_args(init_scale, growth_factor, backoff_factor, growth_interval)
         self.scale_, self.growth_factor, self.backoff_factor = float(init_scale), growth_factor, backoff_factor
         self.growth_interval, self.growth_tracker, self.found_inf, self.unscaled = growth_interval, 0, False, False
     def is_enabled(self): return True
     def get_scale(self): return self.scale_
-    def scale(self, loss): return loss * self.scale_
+    def scale(self, loss # The loss to backpropagate
+             ): return loss * self.scale_
 
 # %% ../nbs/11_mixed_precision.ipynb #fe3da81a
 @patch
-def unscale_(self:SimulatedGradScaler, opt):
+def unscale_(self:SimulatedGradScaler, opt # The optimiser whose gradients to unscale
+            ):
     "Divide `opt`'s gradients by the scale, in place, and record whether any is infinite or NaN."
     if self.unscaled: raise RuntimeError("unscale_() has already been called on this optimizer since the last update()")
     grads = [p.grad for g in opt.param_groups for p in g["params"] if p.grad is not None]
@@ -64,7 +70,8 @@ def unscale_(self:SimulatedGradScaler, opt):
     self.unscaled = True
 
 @patch
-def step(self:SimulatedGradScaler, opt):
+def step(self:SimulatedGradScaler, opt # The optimiser to step
+        ):
     "Unscale (if not done yet), then take `opt`'s step unless a gradient was infinite or NaN."
     if not self.unscaled: self.unscale_(opt)
     return None if self.found_inf else opt.step()
@@ -90,7 +97,8 @@ def state_dict(self:SimulatedGradScaler):
             "growth_interval": self.growth_interval, "_growth_tracker": self.growth_tracker}
 
 @patch
-def load_state_dict(self:SimulatedGradScaler, d:dict):
+def load_state_dict(self:SimulatedGradScaler, d:dict # A state from `state_dict` (ours or GradScaler's)
+                   ):
     "Restore the state saved by `state_dict`."
     missing = {"scale", "growth_factor", "backoff_factor", "growth_interval", "_growth_tracker"} - set(d)
     if missing: raise ValueError(f"not a GradScaler state dict: missing {sorted(missing)}; pass scaler.state_dict()")
@@ -106,7 +114,7 @@ _warned_emulated_bf16 = False
 
 def check_cpu_bf16(native:bool|None=None # Whether this CPU runs bfloat16 natively; None: ask `cpu_features()`
                   ) -> bool:
-    "Whether bfloat16 is native on this CPU; where it is emulated, warn (once per process) that float32 is faster."
+    "Whether bfloat16 is native on this CPU; if emulated, warn (once per process) that float32 is faster."
     global _warned_emulated_bf16
     native = cpu_features()["native_bf16"] if native is None else native
     if not native and not _warned_emulated_bf16:
@@ -120,8 +128,10 @@ def check_cpu_bf16(native:bool|None=None # Whether this CPU runs bfloat16 native
 def amp_plan(device_type:str, # "cpu" or "cuda"
              dtype:torch.dtype|None=None, # None: bfloat16 on the CPU, float16 on CUDA
              bf16_supported:bool|None=None, # Whether the GPU supports bfloat16 (None: ask torch)
-             native_cpu_bf16:bool|None=None): # Whether the CPU runs bfloat16 natively (None: ask `cpu_features()`)
-    "The autocast dtype and whether a GradScaler is needed on `device_type`, warning when the request cannot run there."
+             native_cpu_bf16:bool|None=None, # Whether the CPU runs bfloat16 natively (None: ask `cpu_features()`)
+             cpu_float16:bool=False # On the CPU, run float16 + GradScaler as asked (to study its numerics)
+            ):
+    "Autocast dtype, and whether a GradScaler is needed on `device_type`; warns if a request cannot run."
     if dtype not in (None, torch.float16, torch.bfloat16):
         raise ValueError(f"mixed precision dtype must be torch.float16 or torch.bfloat16, got {dtype}")
     if device_type == "cuda":
@@ -134,6 +144,7 @@ def amp_plan(device_type:str, # "cpu" or "cuda"
         return dtype, dtype == torch.float16
     if device_type != "cpu":
         raise ValueError(f"MixedPrecisionCB supports 'cpu' and 'cuda' devices, not {device_type!r}")
+    if dtype == torch.float16 and cpu_float16: return torch.float16, True
     if dtype == torch.float16:
         warnings.warn("float16 with a GradScaler needs a CUDA GPU, and none is in use: running bfloat16 autocast "
                       "on the CPU instead (no loss scaling needed; weights stay float32)")
@@ -142,18 +153,21 @@ def amp_plan(device_type:str, # "cpu" or "cuda"
 
 # %% ../nbs/11_mixed_precision.ipynb #df539b14
 class MixedPrecisionCB(Callback):
-    ("Train under `torch.autocast` (bfloat16 on the CPU, float16 + GradScaler on CUDA); weights and "
-     "optimiser stay float32.")
+    "Train under autocast: bfloat16 on the CPU, float16 + GradScaler on CUDA; weights stay float32."
     order = -15
     def __init__(self, dtype:torch.dtype|None=None, # None: bfloat16 on the CPU, float16 on CUDA
-                 init_scale:float=2.0**16): # The GradScaler's first scale (float16 on CUDA)
+                 init_scale:float=2.0**16, # The GradScaler's first scale (float16 on CUDA)
+                 cpu_float16:bool=False # On the CPU, run float16 + GradScaler as asked, not bfloat16 (slow)
+                ):
         if dtype not in (None, torch.float16, torch.bfloat16):
             raise ValueError(f"dtype must be torch.float16, torch.bfloat16 or None, got {dtype!r}")
         _check_scaler_args(init_scale, 2.0, 0.5, 1)
+        if not isinstance(cpu_float16, bool): raise TypeError(f"cpu_float16 must be True or False, got {cpu_float16!r}")
+        self.cpu_float16 = cpu_float16
         self.dtype, self.init_scale, self.scaler, self.ctx, self._pending = dtype, init_scale, None, None, None
     def before_fit(self, learn):
         self.device_type = next(learn.model.parameters()).device.type
-        self.amp_dtype, needs_scaler = amp_plan(self.device_type, self.dtype)
+        self.amp_dtype, needs_scaler = amp_plan(self.device_type, self.dtype, cpu_float16=self.cpu_float16)
         if needs_scaler and self.scaler is None:
             self.scaler = torch.amp.GradScaler(self.device_type, init_scale=self.init_scale)
         if self.scaler is not None and self._pending is not None:
@@ -190,7 +204,8 @@ def state_dict(self:MixedPrecisionCB):
     return {"scaler": None if self.scaler is None else self.scaler.state_dict()}
 
 @patch
-def load_state_dict(self:MixedPrecisionCB, d:dict):
+def load_state_dict(self:MixedPrecisionCB, d:dict # A state from `state_dict`
+                   ):
     "Restore the GradScaler's state at the next `before_fit`."
     self._pending = d["scaler"]
 
@@ -202,9 +217,12 @@ def _read_status(key):
     raise OSError(f"{key} not in /proc/self/status")
 
 class PeakMemory:
-    ("Context manager: `.peak_mib`, the peak memory added during the block (CUDA allocator peak, or peak "
-     "resident set on the CPU).")
-    def __init__(self, device="cpu"): self.device = torch.device(device)
+    "Context manager: `.peak_mib`, the peak memory added in the block (CUDA allocator or resident set)."
+    def __init__(self, device="cpu" # The device whose memory to watch
+                ):
+        self.device = torch.device(device)
+        if self.device.type not in ("cpu", "cuda"):
+            raise ValueError(f"PeakMemory measures 'cpu' or 'cuda' memory, not {device!r}")
     def __enter__(self):
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
@@ -237,12 +255,14 @@ def train_precision(dtype:torch.dtype|None, # None: plain float32; else the auto
                     lr:float=0.05, # Learning rate
                     device="cpu", # Where to train
                     seed:int=42, # Seeds the initial weights
-                    hidden=(512, 256)): # Hidden layer widths
-    "Train an MLP in float32 or mixed precision; returns seconds per epoch, peak memory (MiB) and final accuracy."
+                    hidden=(512, 256), # Hidden layer widths
+                    cpu_float16:bool=False # With float16 on the CPU: run it (with a GradScaler), not bfloat16
+                   ):
+    "Train an MLP in float32 or mixed precision: seconds per epoch, peak memory (MiB) and final accuracy."
     set_seed(seed)
     sizes = (dls.train.x.shape[1], *hidden)
     layers = [m for a, b in zip(sizes, sizes[1:]) for m in (nn.Linear(a, b), nn.ReLU())] + [nn.Linear(sizes[-1], 10)]
-    cbs = [MetricsCB(accuracy)] + ([MixedPrecisionCB(dtype)] if dtype is not None else [])
+    cbs = [MetricsCB(accuracy)] + ([MixedPrecisionCB(dtype, cpu_float16=cpu_float16)] if dtype is not None else [])
     learn = Learner(nn.Sequential(*layers), dls, lr=lr, cbs=cbs, device=device,
                     opt_func=partial(torch.optim.SGD, momentum=0.9))
     learn.create_opt()  # the first optimiser imports modules worth ~150 MiB: keep that out of the measurement
@@ -259,7 +279,8 @@ def train_precision_subprocess(dtype:str, # "float32", "bfloat16" or "float16", 
                                bs:int=256, # Batch size
                                epochs:int=3, # Epochs
                                timeout:float=900, # Seconds before the child is stopped
-                               threads:int=1) -> dict: # PyTorch threads in the child
+                               threads:int=1 # PyTorch threads in the child
+                              ) -> dict:
     "Run `train_precision` on Fashion-MNIST in a fresh Python process, so its peak memory is its own."
     if dtype not in ("float32", "bfloat16", "float16"):
         raise ValueError(f"dtype must be 'float32', 'bfloat16' or 'float16' (a string), got {dtype!r}")

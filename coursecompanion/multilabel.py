@@ -15,7 +15,7 @@ from torch import nn
 
 # %% ../nbs/14_multilabel.ipynb #1d7680a0
 class Grid(NamedTuple):
-    "A multi-label grid data set: images, multi-hot targets, the class in each cell and the source digit's index."
+    "A multi-label grid data set: images, multi-hot targets, each cell's class and source digit."
     x: torch.Tensor  # uint8 (n, 1, 2*size, 2*size)
     y: torch.Tensor  # float32 multi-hot (n, n_classes)
     cells: torch.Tensor  # int64 (n, 4): class in each cell (row-major from top-left), -1 if empty
@@ -27,8 +27,9 @@ def make_grid(x:torch.Tensor, # Digits pool, uint8 (N, size, size)
               n:int, # How many grid images to make
               seed:int=0, # Seeds the choice of digits, classes and cells
               max_digits:int=3, # Each image holds 1 to `max_digits` digits (at most 4)
-              n_classes:int=10): # Classes of the pool (labels 0 to n_classes - 1)
-    "`n` 2x2 grids of 1-`max_digits` digits of distinct classes from the pool `(x, y)`, multi-hot targets: a `Grid`."
+              n_classes:int=10 # Classes of the pool (labels 0 to n_classes - 1)
+             ):
+    "`n` 2x2 grids of 1-`max_digits` digits of distinct classes from the pool `(x, y)`, as a `Grid`."
     if not 1 <= max_digits <= 4: raise ValueError(f"a 2x2 grid holds 1 to 4 digits, not max_digits={max_digits}")
     if len(x) != len(y): raise ValueError(f"x and y must have one label per digit, got {len(x)} and {len(y)}")
     if n < 0: raise ValueError(f"n must be 0 or more grid images, got {n}")
@@ -61,14 +62,18 @@ class GridCNN(nn.Module):
     def __init__(self, n_out:int=10, # Labels: one logit each
                  widths:tuple=(16, 32, 64, 64, 64), # Channels of each conv layer
                  n_strided:int=3, # The first `n_strided` layers halve the size
-                 n_in:int=1): # Input channels
+                 n_in:int=1 # Input channels
+                ):
         super().__init__()
         layers, c = [], n_in
         for i, w in enumerate(widths):
             layers += [nn.Conv2d(c, w, 3, stride=2 if i < n_strided else 1, padding=1), nn.BatchNorm2d(w), nn.ReLU()]
             c = w
         self.body, self.fc = nn.Sequential(*layers), nn.Linear(c, n_out)
-    def forward(self, x): return self.fc(self.body(x).mean((2, 3)))
+    def forward(self, x # Images (n, 1, h, w), any size
+               ):
+        "One logit per label: the conv body, averaged over positions, then the linear head."
+        return self.fc(self.body(x).mean((2, 3)))
 
 # %% ../nbs/14_multilabel.ipynb #d108fd8b
 def _check_pair(preds, targets, names=("preds", "targets")):
@@ -78,6 +83,16 @@ def _check_pair(preds, targets, names=("preds", "targets")):
     if preds.shape != targets.shape or preds.ndim != 2:
         raise ValueError(f"{names[0]} {tuple(preds.shape)} and {names[1]} {tuple(targets.shape)} must have the same "
                          "(n, labels) shape: one row per item, one column per label")
+    _check_scores(preds, targets, names)
+
+def _check_scores(preds, targets, names):
+    "Raise unless there is at least one item, `preds` are finite and `targets` are 0/1."
+    if len(targets) == 0: raise ValueError(f"{names[1]} is empty: pass at least one item")
+    if preds.is_floating_point() and not torch.isfinite(preds).all():
+        raise ValueError(f"{names[0]} hold {int((~torch.isfinite(preds)).sum())} NaN or infinite values: "
+                         "a model diverged, or a row was never predicted")
+    if not ((targets == 0) | (targets == 1)).all():
+        raise ValueError(f"{names[1]} must be multi-hot (0 or 1), got values {targets.unique()[:5].tolist()}")
 
 def _check_thresh(thresh, name="thresh"):
     "Raise unless `thresh` is a probability; a percentage such as 50 gets a hint."
@@ -88,16 +103,20 @@ def _check_thresh(thresh, name="thresh"):
 
 # %% ../nbs/14_multilabel.ipynb #c9b854c5
 def soft_target_ce(logits:torch.Tensor, # Logits (n, labels)
-                   targets:torch.Tensor): # Multi-hot targets (n, labels)
-    "Softmax cross-entropy against multi-hot `targets` spread evenly over the labels present (the softmax baseline)."
+                   targets:torch.Tensor # Multi-hot targets (n, labels)
+                  ):
+    "Softmax cross-entropy against `targets` spread evenly over the labels present (the baseline)."
     _check_pair(logits, targets, ("logits", "targets"))
+    empty = int((targets.sum(1) == 0).sum())
+    if empty: raise ValueError(f"targets: {empty} rows have no label, and a softmax target needs one or more")
     return F.cross_entropy(logits, targets / targets.sum(1, keepdim=True).clamp(min=1))
 
 # %% ../nbs/14_multilabel.ipynb #2338f1a2
 def accuracy_multi(preds:torch.Tensor, # Probabilities (or logits with `sigmoid=True`), (n, labels)
                    targets:torch.Tensor, # Multi-hot targets, (n, labels)
                    thresh:float=0.5, # Predict a label when its probability exceeds this (a probability, not a %)
-                   sigmoid:bool=False): # Apply a sigmoid to `preds` first (they are logits)
+                   sigmoid:bool=False # Apply a sigmoid to `preds` first (they are logits)
+                  ):
     "Fraction of (item, label) pairs predicted right at `thresh`."
     _check_pair(preds, targets)
     _check_thresh(thresh)
@@ -113,14 +132,16 @@ def all_negative_accuracy(targets:torch.Tensor # Multi-hot targets, (n, labels)
 
 # %% ../nbs/14_multilabel.ipynb #1e813aea
 def label_counts(preds:torch.Tensor, # Boolean predictions (n, labels)
-                 targets:torch.Tensor): # Multi-hot targets (n, labels)
-    "True positives, false positives and false negatives per label (columns) of boolean `preds` against `targets`."
+                 targets:torch.Tensor # Multi-hot targets (n, labels)
+                ):
+    "True positives, false positives and false negatives per label of boolean `preds` vs `targets`."
     _check_pair(preds, targets)
     p, t = preds.bool(), targets.bool()
     return (p & t).sum(0).float(), (p & ~t).sum(0).float(), (~p & t).sum(0).float()
 def _div(a, b): return torch.where(b > 0, a / b.clamp(min=1e-12), torch.zeros_like(a))
 def precision_recall(preds:torch.Tensor, # Boolean predictions (n, labels)
-                     targets:torch.Tensor): # Multi-hot targets (n, labels)
+                     targets:torch.Tensor # Multi-hot targets (n, labels)
+                    ):
     "Precision and recall of each label (0 where undefined)."
     tp, fp, fn = label_counts(preds, targets)
     return _div(tp, tp + fp), _div(tp, tp + fn)
@@ -129,7 +150,8 @@ def precision_recall(preds:torch.Tensor, # Boolean predictions (n, labels)
 def fbeta(preds:torch.Tensor, # Boolean predictions (n, labels)
           targets:torch.Tensor, # Multi-hot targets (n, labels)
           beta:float=1., # Recall counts `beta` times as much as precision
-          average:str="micro"): # "micro" (pool the counts), "macro" (mean over labels) or None (per label)
+          average:str="micro" # "micro" (pool the counts), "macro" (mean over labels) or None (per label)
+         ):
     "F-beta score of multi-label predictions."
     if not beta > 0: raise ValueError(f"beta must be positive (1 weighs precision and recall alike), got {beta!r}")
     if preds.dtype.is_floating_point and ((preds != 0) & (preds != 1)).any():
@@ -143,10 +165,12 @@ def fbeta(preds:torch.Tensor, # Boolean predictions (n, labels)
 
 # %% ../nbs/14_multilabel.ipynb #1965502f
 def average_precision(scores:torch.Tensor, # Scores of one label, (n,)
-                      targets:torch.Tensor): # 0/1 targets, (n,)
-    "Average precision: the sum of (recall gained) x (precision) over the distinct score thresholds, as scikit-learn."
+                      targets:torch.Tensor # 0/1 targets, (n,)
+                     ):
+    "Average precision: the sum of recall gained x precision over the score thresholds, as scikit-learn."
     if scores.ndim != 1 or scores.shape != targets.shape:
         raise ValueError(f"scores {tuple(scores.shape)} and targets {tuple(targets.shape)} must be one label's (n,)")
+    _check_scores(scores, targets, ("scores", "targets"))
     if not targets.bool().any(): raise ValueError("targets hold no positive item: average precision is undefined")
     order = torch.argsort(scores, descending=True, stable=True)
     s, t = scores[order], targets[order].float()
@@ -156,7 +180,8 @@ def average_precision(scores:torch.Tensor, # Scores of one label, (n,)
     return (torch.diff(recall, prepend=torch.zeros(1)) * precision).sum()
 
 def mean_average_precision(scores:torch.Tensor, # Scores (n, labels)
-                           targets:torch.Tensor): # Multi-hot targets (n, labels)
+                           targets:torch.Tensor # Multi-hot targets (n, labels)
+                          ):
     "Mean over labels (columns) of the average precision."
     _check_pair(scores, targets, ("scores", "targets"))
     return torch.stack([average_precision(scores[:, j], targets[:, j]) for j in range(scores.shape[1])]).mean()
@@ -165,7 +190,8 @@ def mean_average_precision(scores:torch.Tensor, # Scores (n, labels)
 def best_threshold(probs:torch.Tensor, # Probabilities (n, labels)
                    targets:torch.Tensor, # Multi-hot targets (n, labels)
                    grid=None, # Candidate thresholds (default 0.02 to 0.98 in steps of 0.02)
-                   per_label:bool=False): # One threshold per label (each label's F1), or one for all (micro F1)
+                   per_label:bool=False # One threshold per label (each label's F1), or one for all (micro F1)
+                  ):
     "The threshold(s) maximising F1 on `(probs, targets)`: a float, or a tensor with one per label."
     grid = torch.arange(1, 50) / 50 if grid is None else torch.as_tensor(grid, dtype=torch.float32).flatten()
     _check_pair(probs, targets, ("probs", "targets"))

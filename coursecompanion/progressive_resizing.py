@@ -18,8 +18,9 @@ from .learner import Callback
 def fcn(n_out:int=10, # Classes
         widths:tuple=(16, 32, 64, 64), # Channels of each conv block
         n_strided:int=3, # The first `n_strided` blocks halve the size
-        n_in:int=1): # Input channels
-    "A fully convolutional CNN: conv-BN-ReLU blocks, adaptive average pooling and a linear head; any input size."
+        n_in:int=1 # Input channels
+       ):
+    "A fully convolutional CNN (conv-BN-ReLU blocks, average pooling, a linear head) for any input size."
     layers, c = [], n_in
     for i, w in enumerate(widths):
         layers += [nn.Conv2d(c, w, 3, stride=2 if i < n_strided else 1, padding=1), nn.BatchNorm2d(w), nn.ReLU()]
@@ -37,7 +38,8 @@ def _check_size(size, name:str):
 
 # %% ../nbs/13_progressive_resizing.ipynb #19a4962b
 def resize_batch(x:torch.Tensor, # Images (n, c, h, w)
-                 size:int): # The new height and width
+                 size:int # The new height and width
+                ):
     "Resize a batch of images to `size` x `size` with torchvision (bilinear, antialiased)."
     _check_size(size, "size")
     if not torch.is_tensor(x) or x.ndim != 4:
@@ -51,8 +53,9 @@ def resize_batch(x:torch.Tensor, # Images (n, c, h, w)
 def crop_thetas(n:int, # How many images
                 min_scale:float=0.35, # Smallest fraction of the image area a crop covers
                 flip:bool=True, # Flip left-right with probability 0.5
-                generator:torch.Generator|None=None): # Source of randomness (CPU), for reproducible crops
-    "Affine matrices (n, 2, 3) for `F.affine_grid`: random crops of area `min_scale`-1, aspect 3/4-4/3, flips."
+                generator:torch.Generator|None=None # Source of randomness (CPU), for reproducible crops
+               ):
+    "Affine matrices (n, 2, 3) for `F.affine_grid`: random crops of area `min_scale`-1, and flips."
     if not 0 < min_scale <= 1:
         raise ValueError(f"min_scale must lie in (0, 1], got {min_scale}: a fraction of the area, not a percentage")
     area = torch.empty(n).uniform_(min_scale, 1, generator=generator)
@@ -69,8 +72,11 @@ def random_resized_crop(x:torch.Tensor, # Float images (n, c, h, w)
                         size:int, # Output height and width
                         min_scale:float=0.35, # Smallest fraction of the image area a crop covers (fastai's value)
                         flip:bool=True, # Also flip each image left-right with probability 0.5
-                        generator:torch.Generator|None=None): # Source of randomness (CPU)
+                        generator:torch.Generator|None=None # Source of randomness (CPU)
+                       ):
     "fastai-style augmentation, one random crop and flip per image, resized to `size` x `size`."
+    if torch.is_tensor(x) and not x.is_floating_point():
+        raise TypeError(f"x holds {x.dtype} images: crops interpolate, so pass float images (x.float() / 255)")
     x = resize_batch(x, size)
     theta = crop_thetas(len(x), min_scale, flip, generator).to(x.device, x.dtype)
     grid = F.affine_grid(theta, (len(x), x.shape[1], size, size), align_corners=False)
@@ -78,13 +84,14 @@ def random_resized_crop(x:torch.Tensor, # Float images (n, c, h, w)
 
 # %% ../nbs/13_progressive_resizing.ipynb #0ee6c6b7
 class ProgressiveResizeCB(Callback):
-    "Resize training batches to `sizes[epoch]` (the last repeats), augmented if asked; validation to `valid_size`."
+    "Resize training batches to `sizes[epoch]` (augmented if asked), validation batches to `valid_size`."
     order = -15
     def __init__(self, sizes, # One training image size per epoch, e.g. [28, 28, 56]; the last repeats
                  valid_size:int|None=None, # Validation image size; None leaves validation batches as they are
                  augment:bool=False, # Train on fastai's random resized crop and flip
                  min_scale:float=0.35, # Smallest crop area, with `augment`
-                 seed:int=0): # Seeds the crops, afresh at every fit
+                 seed:int=0 # Seeds the crops, afresh at every fit
+                ):
         if isinstance(sizes, (int, str)) or not hasattr(sizes, "__len__") or len(sizes) == 0:
             raise TypeError(f"sizes must be a non-empty list of image sizes, one per epoch, got {sizes!r}: "
                             "for one size, pass [size]")
@@ -96,7 +103,8 @@ class ProgressiveResizeCB(Callback):
 
 # %% ../nbs/13_progressive_resizing.ipynb #b46792ed
 @patch
-def size_at(self:ProgressiveResizeCB, epoch:int) -> int:
+def size_at(self:ProgressiveResizeCB, epoch:int # The epoch, from 0
+           ) -> int:
     "The training image size of `epoch`."
     return self.sizes[min(epoch, len(self.sizes) - 1)]
 
@@ -118,8 +126,9 @@ def _device(model): return next(model.parameters(), torch.zeros(0)).device
 # %% ../nbs/13_progressive_resizing.ipynb #eb9fa3f4
 def count_macs(model:nn.Module, # A model of `nn.Conv2d` and `nn.Linear` layers (others are not counted)
                size:int, # Input height and width
-               n_in:int=1): # Input channels
-    "Multiply-adds of one forward pass of one `size` x `size` image; leaves the model's train/eval mode as it was."
+               n_in:int=1 # Input channels
+              ):
+    "Multiply-adds of a forward pass of one `size` x `size` image; the model's train/eval mode is kept."
     _check_size(size, "size")
     total = []
     def hook(mod, inp, out):
@@ -138,9 +147,12 @@ def count_macs(model:nn.Module, # A model of `nn.Conv2d` and `nn.Linear` layers 
 def schedule_macs(model:nn.Module, # The model to count
                   sizes, # One training image size per epoch
                   n_items:int, # Training images per epoch
-                  n_in:int=1) -> int: # Input channels
-    "Forward multiply-adds of training `model` on `n_items` images per epoch at each size of `sizes` in turn."
+                  n_in:int=1 # Input channels
+                 ) -> int:
+    "Forward multiply-adds of `n_items` images per epoch at each size of `sizes` in turn."
     if isinstance(sizes, int): raise TypeError(f"sizes must be a list of sizes, one per epoch, got {sizes!r}")
+    if isinstance(n_items, bool) or not isinstance(n_items, int):
+        raise TypeError(f"n_items must be an int (images per epoch), got {n_items!r}")
     if n_items < 0: raise ValueError(f"n_items must be 0 or more, got {n_items}")
     per = {s: count_macs(model, s, n_in) for s in set(sizes)}
     return sum(per[s] * n_items for s in sizes)
@@ -149,10 +161,16 @@ def schedule_macs(model:nn.Module, # The model to count
 def macs_to_reach(macs, # Cumulative training MACs at the end of each epoch
                   accs, # Validation accuracy at the end of each epoch
                   target:float, # The accuracy to reach
-                  start:float=0.0): # The accuracy at zero compute (chance)
-    "Compute at which the accuracy curve first reaches `target`, linear between epoch ends; None if it never does."
+                  start:float=0.0 # The accuracy at zero compute (chance)
+                 ):
+    "Compute at which the accuracy first reaches `target`, linear between epoch ends; None if never."
     if len(macs) != len(accs) or not len(macs):
         raise ValueError(f"macs and accs need one value per epoch, got {len(macs)} and {len(accs)}")
+    if not all(math.isfinite(a) for a in accs): raise ValueError(f"accs hold NaN or inf: {list(accs)}")
+    if any(b < a for a, b in zip(macs, macs[1:])) or macs[0] < 0:
+        raise ValueError("macs must be cumulative (non-decreasing from 0 or more): pass np.cumsum of each epoch's")
+    for name, v in (("target", target), ("start", start)):
+        if not 0 <= v <= 1: raise ValueError(f"{name}={v} must be an accuracy in [0, 1] (a percentage? divide by 100)")
     m0, a0 = 0.0, start
     for m, a in zip(macs, accs):
         if a >= target: return m0 + (m - m0) * (target - a0) / (a - a0) if a > a0 else float(m)
@@ -164,8 +182,9 @@ def accuracy_at(model:nn.Module, # A classifier that takes any image size
                 x:torch.Tensor, # Normalised images (n, c, h, w)
                 y:torch.Tensor, # Class labels (n,)
                 size:int, # Test at this height and width
-                bs:int=500) -> float:
-    "Accuracy of `model` on `(x, y)` resized to `size` x `size`; leaves the model's train/eval mode as it was."
+                bs:int=500 # Images per forward pass
+               ) -> float:
+    "Accuracy of `model` on `(x, y)` resized to `size` x `size`; the model's train/eval mode is kept."
     if len(x) != len(y) or len(y) == 0:
         raise ValueError(f"x and y need the same number of items, at least one; got {len(x)} and {len(y)}")
     _check_size(size, "size")

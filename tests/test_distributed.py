@@ -72,3 +72,9 @@ def test_shard_loader_rejects_a_rank_outside_the_world_for_torch_loaders():
 
 def test_run_torchrun_rejects_zero_processes():
     with pytest.raises(ValueError, match="nproc"): run_torchrun(["-c", "pass"], nproc=0)
+
+def test_allreduce_mean_names_ranks_with_another_model():
+    import torch
+    from coursecompanion.distributed import allreduce_mean
+    with pytest.raises(ValueError, match="rank 1's gradients have shapes"):
+        allreduce_mean([[torch.ones(2)], [torch.ones(3)]], 2)

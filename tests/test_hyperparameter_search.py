@@ -120,3 +120,25 @@ DATA = (torch.randn(40, 8, 8), torch.randint(0, 10, (40,)), torch.randn(20, 8, 8
 
 def test_one_cycle_trial_missing_key_is_refused():
     with pytest.raises(ValueError, match=r"\['bs'\]"): one_cycle_trial({"lr": 1e-2, "wd": 0., "pct_start": 0.25}, DATA)
+
+def test_a_nan_score_keeps_the_trials_that_ran_before_it():
+    from coursecompanion.hyperparameter_search import TrialFailed
+    for search in (random_search, lambda f, cs, n: rf_search(f, cs, n, n_init=3, n_trees=5)):
+        calls = []
+        def f(c):
+            calls.append(c)
+            return float("nan") if len(calls) == 6 else bowl(c)
+        with pytest.raises(TrialFailed, match="after 5 trials") as e: search(f, SPACE, 10)
+        assert [c for c, _ in e.value.trials] == calls[:5] and [s for _, s in e.value.trials] == [bowl(c) for c in calls[:5]]
+
+def test_an_infinite_score_is_a_trial_failure_too():
+    from coursecompanion.hyperparameter_search import TrialFailed
+    with pytest.raises(TrialFailed, match="returned inf") as e: random_search(lambda c: float("inf"), SPACE, 3)
+    assert e.value.trials == [] and isinstance(e.value, ValueError)
+
+def test_a_nan_prediction_is_refused_by_the_acquisitions():
+    for f in (lambda: expected_improvement([float("nan")], [0.1], 0.2), lambda: lower_confidence_bound([float("nan")], [0.1])):
+        with pytest.raises(ValueError, match="mu holds NaN"): f()
+
+def test_forest_predict_names_a_nan_score():
+    with pytest.raises(ValueError, match="forest_predict: y holds NaN"): forest_predict([[1.], [2.]], [1., float("nan")], [[1.5]])

@@ -122,3 +122,35 @@ def test_fp16_fate_rejects_a_zero_scale():
 
 def test_fp16_fate_rejects_a_list():
     with pytest.raises(TypeError, match="torch.Tensor"): fp16_fate([1e-6, 1.0])
+
+def test_cpu_float16_runs_float16_with_a_scaler_when_asked():
+    import warnings
+    from coursecompanion.mixed_precision import amp_plan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert amp_plan("cpu", torch.float16, native_cpu_bf16=True, cpu_float16=True) == (torch.float16, True)
+
+def test_cpu_float16_must_be_a_bool():
+    from coursecompanion.mixed_precision import MixedPrecisionCB
+    with pytest.raises(TypeError, match="cpu_float16 must be True or False"): MixedPrecisionCB(torch.float16, cpu_float16="yes")
+
+def test_cpu_float16_trains_in_float16_through_the_learner():
+    from coursecompanion.data import DataLoaders
+    from coursecompanion.learner import Learner, Callback
+    from coursecompanion.mixed_precision import MixedPrecisionCB
+    class Spy(Callback):
+        order = 60
+        def after_loss(self, learn): self.dtype, self.scaler = learn.preds.dtype, learn.grad_scaler
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 8), torch.randint(0, 2, (64,))
+    spy = Spy()
+    learn = Learner(torch.nn.Linear(8, 2), DataLoaders.from_tensors(x, y, x, y, bs=16), cbs=[MixedPrecisionCB(torch.float16, cpu_float16=True), spy])
+    learn.fit(1)
+    assert spy.dtype == torch.float16 and isinstance(spy.scaler, torch.amp.GradScaler) and learn.grad_scaler is None
+
+def test_fp16_fate_refuses_nan_gradients():
+    with pytest.raises(ValueError, match="NaN or infinite"): fp16_fate(torch.tensor([float("nan"), 1.0]))
+
+def test_peak_memory_names_an_unknown_device():
+    from coursecompanion.mixed_precision import PeakMemory
+    with pytest.raises(ValueError, match="not 'mps'"): PeakMemory("mps")

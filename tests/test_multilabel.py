@@ -123,3 +123,24 @@ def test_soft_target_ce_rejects_mismatched_shapes():
 
 def test_mean_average_precision_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="same"): mean_average_precision(torch.rand(4, 3), torch.ones(3, 3))
+
+def test_nan_probabilities_are_refused_not_scored():
+    from coursecompanion.multilabel import accuracy_multi, best_threshold, mean_average_precision
+    p, t = torch.full((4, 3), float("nan")), torch.eye(4, 3)
+    for f in (accuracy_multi, best_threshold, mean_average_precision):
+        with pytest.raises(ValueError, match="NaN or infinite"): f(p, t)
+
+def test_empty_inputs_are_refused():
+    from coursecompanion.multilabel import accuracy_multi
+    with pytest.raises(ValueError, match="empty"): accuracy_multi(torch.zeros(0, 3), torch.zeros(0, 3))
+
+def test_targets_must_be_multi_hot():
+    from coursecompanion.multilabel import mean_average_precision, average_precision
+    p = torch.rand(6, 2)
+    with pytest.raises(ValueError, match="multi-hot"): mean_average_precision(p, torch.ones(6, 2) * 2)
+    with pytest.raises(ValueError, match="multi-hot"): average_precision(p[:, 0], torch.tensor([0, 1, 2, 0, 1, 0.]))
+
+def test_softmax_target_needs_a_label_in_every_row():
+    from coursecompanion.multilabel import soft_target_ce
+    with pytest.raises(ValueError, match="1 rows have no label"):
+        soft_target_ce(torch.randn(2, 3), torch.tensor([[1., 0, 0], [0, 0, 0]]))

@@ -106,3 +106,23 @@ def test_macs_to_reach():
     assert macs_to_reach([10, 20], [0.5, 0.9], 0.7, start=0.1) == pytest.approx(15.0)
     assert macs_to_reach([10, 20], [0.5, 0.9], 0.95) is None
     with pytest.raises(ValueError, match="one value per epoch"): macs_to_reach([10], [0.5, 0.9], 0.7)
+
+def test_macs_to_reach_refuses_a_nan_accuracy():
+    from coursecompanion.progressive_resizing import macs_to_reach
+    with pytest.raises(ValueError, match="accs hold NaN"): macs_to_reach([1, 2], [float("nan"), 0.5], 0.4)
+
+def test_macs_to_reach_refuses_a_percentage_target():
+    from coursecompanion.progressive_resizing import macs_to_reach
+    with pytest.raises(ValueError, match="a percentage"): macs_to_reach([1, 2], [0.3, 0.5], 40)
+
+def test_macs_to_reach_needs_cumulative_compute():
+    from coursecompanion.progressive_resizing import macs_to_reach
+    with pytest.raises(ValueError, match="cumulative"): macs_to_reach([2, 1], [0.3, 0.5], 0.4)
+
+def test_schedule_macs_needs_a_whole_number_of_items():
+    from coursecompanion.progressive_resizing import schedule_macs, fcn
+    with pytest.raises(TypeError, match="n_items must be an int"): schedule_macs(fcn(), [28], 2.5)
+
+def test_random_resized_crop_of_integer_images_says_to_convert():
+    from coursecompanion.progressive_resizing import random_resized_crop
+    with pytest.raises(TypeError, match=r"x\.float\(\)"): random_resized_crop(torch.zeros(2, 1, 28, 28, dtype=torch.uint8), 14)
