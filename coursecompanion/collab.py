@@ -224,8 +224,6 @@ def _check_sizes(n_users, n_items, width:int, y_range, who:str):
         raise ValueError(f"{who}: y_range={y_range!r} must be (low, high) finite numbers that cover the ratings, "
                          f"e.g. (0, 5.5) for 1-5")
 
-#| export
-
 # %% ../nbs/17_collab.ipynb #777c2224
 class DotProductBias(nn.Module):
     "Rating = sigmoid_range(user . item + biases); row 0 of each table is the unseen slot, kept at 0."
