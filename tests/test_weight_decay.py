@@ -128,3 +128,36 @@ def test_sgdw_step_after_a_schedule_raised_the_lr_is_refused_before_any_change()
 @pytest.mark.parametrize("fn", [lambda: dropout(torch.ones(3), 50), lambda: Dropout(50)])
 def test_dropout_percentage_is_refused_with_a_hint(fn):
     with pytest.raises(ValueError, match="e.g. 0.5"): fn()
+
+from coursecompanion.data import DataLoaders
+from coursecompanion.weight_decay import make_net, train_run
+
+def tiny_dls(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x, y = torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
+    return DataLoaders.from_tensors(x[:48], y[:48], x[48:], y[48:], bs=16, normalize=False, seed=seed)
+
+def test_make_net_refuses_a_float_width():
+    with pytest.raises(ValueError, match="widths=\\(256.0,\\) must be one or more positive integers"): make_net(256.0)
+
+def test_make_net_refuses_a_percentage_dropout():
+    with pytest.raises(ValueError, match="p=50 must be a probability"): make_net(8, p=50)
+
+def test_make_net_is_seeded_and_places_dropout_after_each_hidden_layer():
+    a, b = make_net(8, 4, p=0.5, seed=1, drop=Dropout), make_net(8, 4, p=0.5, seed=1, drop=Dropout)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert [type(m).__name__ for m in a] == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
+
+def test_train_run_refuses_an_unknown_optimiser():
+    with pytest.raises(ValueError, match="opt='SGD' must be 'AdamW' or 'Adam'"): train_run(tiny_dls(), opt="SGD")
+
+def test_train_run_refuses_zero_epochs():
+    with pytest.raises(ValueError, match="epochs=0 must be a positive integer"): train_run(tiny_dls(), epochs=0)
+
+def test_train_run_refuses_a_negative_decay():
+    with pytest.raises(ValueError, match="wd=-0.1 must be a finite number >= 0"): train_run(tiny_dls(), wd=-0.1)
+
+def test_train_run_is_reproducible_and_records_every_epoch():
+    h1, h2 = train_run(tiny_dls(), (8,), 0.1, epochs=3, seed=2), train_run(tiny_dls(), (8,), 0.1, epochs=3, seed=2)
+    assert h1.shape == (3, 4) and (h1 == h2).all()
+    assert ((h1[:, [1, 3]] >= 0) & (h1[:, [1, 3]] <= 1)).all()  # accuracies
