@@ -55,10 +55,12 @@ for f in coursecompanion/[a-z]*.py; do
 done
 done_stage
 
-stage "lesson 15's stored models are current (benchmarks/pretrain_lm.py: checks their code keys, rebuilds if stale)"
+stage "stored results are current (benchmarks/: each script checks its code key, and reruns only if stale)"
 python benchmarks/pretrain_lm.py --jobs "${CC_JOBS:-2}"
-if [ -n "$(git status --porcelain stored/ 2>/dev/null)" ]; then
-  echo "FAIL: stored/15_language_model/ was stale and has been rebuilt: commit it"; exit 1
+python benchmarks/04_batch_size_seeds.py
+python benchmarks/09_weight_decay_seeds.py
+if [ -n "$(git status --porcelain stored/ benchmarks/results/ 2>/dev/null)" ]; then
+  echo "FAIL: stored results were stale and have been rebuilt: commit them"; git status --porcelain stored/ benchmarks/results/; exit 1
 fi
 done_stage
 
@@ -68,6 +70,9 @@ done_stage
 
 stage "the committed outputs are current (verdicts and effects of the fresh execution vs nbs/)"
 python tools/check_outputs.py --executed _executed
+if [ -n "$(git status --porcelain stored/ 2>/dev/null)" ]; then
+  echo "FAIL: a notebook found its stored results stale and rebuilt them: commit them"; git status --porcelain stored/; exit 1
+fi
 done_stage
 
 if [ "${CC_NBDEV_TEST:-0}" = 1 ]; then
