@@ -10,11 +10,12 @@ decides with `decide`. Runs are reused while the key matches. About 6 s of one C
 
 Usage: python benchmarks/09_weight_decay_seeds.py [--seeds 32] [--out benchmarks/results/09_weight_decay_seeds.json]
 """
-import argparse, datetime, json, sys, time
+import argparse, json, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tqdm import tqdm
-from coursecompanion.core import code_hash, machine_info, machine_summary, setup_cpu
+from record import record  # benchmarks/record.py
+from coursecompanion.core import code_hash, setup_cpu
 from coursecompanion.data import fashion_dls
 from coursecompanion import weight_decay
 
@@ -48,10 +49,7 @@ if __name__ == "__main__":
     if todo or not old:
         info = {"key": k, "settings": SETTINGS, "arms": ARMS, "seeds": args.seeds,
                 "columns": ["train loss", "train acc", "valid loss", "valid acc"], "runs": runs,
-                "record": {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                           "machine": machine_summary(), "machine_info": machine_info(),
-                           "command": "python benchmarks/09_weight_decay_seeds.py " + " ".join(sys.argv[1:]),
-                           "cpu_s": round(time.process_time() - t0 + old.get("record", {}).get("cpu_s", 0), 1)}}
+                "record": record("benchmarks/09_weight_decay_seeds.py", time.process_time() - t0 + old.get("record", {}).get("cpu_s", 0))}
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(info, indent=1))
     print(f"{len(runs)} runs of {args.seeds} seeds stored in {out} (key {k}); {len(todo)} run now")

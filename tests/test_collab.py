@@ -3,6 +3,7 @@ the hand-written bias baseline matches Surprise's, and a short fit on MovieLens 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import resumes_bitwise
 import torch
 from coursecompanion.core import set_seed
 from coursecompanion.collab import (IdMap, check_ratings, check_pairs, sigmoid_range, BiasBaseline, CollabDataLoaders,
@@ -229,20 +230,12 @@ def test_nearest_items_with_another_models_map():
     with pytest.raises(ValueError, match="item_factors table of"): nearest_items(DotProductBias(3, 3), IdMap([1, 2, 3, 4]), 1)
 
 def test_fit_collab_resumes_bitwise_from_a_checkpoint(tmp_path):
-    from coursecompanion.checkpoint import CheckpointCB
-    from coursecompanion.learner import Callback, CancelFitException
     df = toy_ratings()
     def run(**kw):
         dls = CollabDataLoaders(df, df.iloc[:60], bs=64, seed=0)
         set_seed(0)
         return fit_collab(DotProductBias(len(dls.umap), len(dls.imap)), dls, n_epochs=3, device="cpu", **kw)
-    ref = run()
-    class Stop(Callback):
-        def after_epoch(self, learn):
-            if learn.epoch == 1: raise CancelFitException()
-    run(cbs=[CheckpointCB(tmp_path / "ep{epoch}.pth"), Stop()])
-    got = run(resume_from=tmp_path / "ep1.pth")
-    assert all(torch.equal(a, b) for a, b in zip(ref.model.state_dict().values(), got.model.state_dict().values()))
+    assert resumes_bitwise(run, tmp_path)
 
 def test_ranking_metrics_of_missing_ratings():
     with pytest.raises(ValueError, match="ratings hold NaN"): ranking_metrics([1, 1], [np.nan, 4.], [0.1, 0.2], k=1)

@@ -3,6 +3,7 @@ defined codes, bad input fails clearly, a saved model predicts bitwise the same;
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import resumes_bitwise
 import torch
 from coursecompanion.core import set_seed
 from coursecompanion.tabular import (vocab_of, TabularProc, emb_sz_rule, tabular_dls, ConcatMLP, TokenAttention, DeepFM,
@@ -197,20 +198,12 @@ def test_vocab_of_a_list():
     assert vocab_of([3, 1, 3]) == [1, 3]
 
 def test_fit_tabular_resumes_bitwise_from_a_checkpoint(tmp_path):
-    from coursecompanion.checkpoint import CheckpointCB
-    from coursecompanion.learner import Callback, CancelFitException
     tr = frame(); p = TabularProc(["size", "shop"], ["w", "h"], "y").fit(tr)
     def run(**kw):
         set_seed(0)
         return fit_tabular(ConcatMLP(p.emb_szs(), 2), tabular_dls(p, tr, frame(50, seed=2), bs=64), n_epochs=3,
                            device="cpu", **kw)
-    ref = run()
-    class Stop(Callback):
-        def after_epoch(self, learn):
-            if learn.epoch == 1: raise CancelFitException()
-    run(cbs=[CheckpointCB(tmp_path / "ep{epoch}.pth"), Stop()])
-    got = run(resume_from=tmp_path / "ep1.pth")
-    assert all(torch.equal(a, b) for a, b in zip(ref.model.state_dict().values(), got.model.state_dict().values()))
+    assert resumes_bitwise(run, tmp_path)
 
 def test_embedding_sizes_before_fit():
     with pytest.raises(RuntimeError, match="before emb_szs"): TabularProc(["size"], ["w"]).emb_szs()
