@@ -14,6 +14,7 @@ import argparse, json, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tqdm import tqdm
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or by runpy from a lesson
 from record import record  # benchmarks/record.py
 from coursecompanion.core import code_hash, setup_cpu
 from coursecompanion.data import fashion_dls
