@@ -238,7 +238,7 @@ class PeakMemory:
 
 # %% ../nbs/11_mixed_precision.ipynb #1092c34b
 @patch
-def __exit__(self:PeakMemory, *exc):
+def __exit__(self:PeakMemory, *exc): # The exception's type, value and traceback (None, None, None without one)
     if self.device.type == "cuda":
         torch.cuda.synchronize(self.device)
         peak = torch.cuda.max_memory_allocated(self.device) / 2**20

@@ -429,9 +429,8 @@ def test_menu_and_contents_open_on_a_phone(browser, server):
         assert toc.count() >= 1
     finally: ctx.close()
 
-# Every API entry's parameters described (the comment beside each parameter, fastcore's docments). The lessons'
-# docments are being written: the test holds a floor, counts, and names the entries that lack descriptions.
-API_DESCRIBED_FLOOR = 0.70  # measured 240 of 337 (71%) when set; share of API entries with parameters whose every parameter is described
+# Every API entry's parameters described (the comment beside each parameter, fastcore's docments).
+API_DESCRIBED_FLOOR = 1.0  # every API entry with parameters describes every one of them
 
 def api_entries() -> list[dict]:
     "Each API entry of the built site: page, name, parameters, described parameters (read from the HTML)."
@@ -487,19 +486,11 @@ def test_page_weight(visit, name):
     assert total <= budget, f"{name}: {total/1e6:.2f} MB > {budget/1e6:.1f} MB: largest {[(u.rsplit('/', 1)[-1][:40], s) for u, s in big]}"
     assert not any("fontawesome" in u or "fa-solid" in u for u, _ in sizes), "icon fonts or Font Awesome's script loaded"
 
-# Outputs still printed as Python reprs, in notebooks whose cells other engineers own (the number per page, when this
-# test was written): lower these to zero as those cells show a Table or a formatted sentence. A page not listed may
-# show none.
-KNOWN_RAW_REPRS = {"distributed.html": 4, "heatmaps.html": 1, "hyperparameter_search.html": 2,
-                   "loss_landscapes.html": 1, "lr_finder.html": 4, "mixed_precision.html": 9, "multilabel.html": 1,
-                   "one_cycle.html": 5, "optimizers.html": 11, "progressive_resizing.html": 1, "transfer_learning.html": 1,
-                   "universal_approximation.html": 5, "weight_decay.html": 1}
-
 @pytest.mark.parametrize("name", site_pages())
 def test_no_raw_reprs(visit, name):
     "Results are tables or formatted values: no dict, dataclass or named-tuple repr, no float at full precision."
     found = visit.open(name).evaluate(RAW_REPRS)
-    assert len(found) <= KNOWN_RAW_REPRS.get(name, 0), f"{name}: raw reprs in outputs: {found[:8]}"
+    assert not found, f"{name}: raw reprs in outputs: {found[:8]}"
 
 CONTRAST = r"""() => {
   // Each verdict's colour, drawn as the site draws it inside a verdict box, against the box's background.

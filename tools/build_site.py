@@ -167,6 +167,10 @@ def line_comments(sym) -> dict:
     last parameter before `) -> T:  # comment` (docments files it under `return`) and `**kwargs):  # comment`.
     Only lines that name exactly one parameter count."""
     import inspect, io, textwrap, tokenize
+    if inspect.isclass(sym) and hasattr(sym, "_fields"):  # a NamedTuple: `name: type  # comment` per field
+        try: src = inspect.getsource(sym)
+        except (OSError, TypeError): return {}
+        return {m[1]: m[2].strip() for m in re.finditer(r"(?m)^\s+(\w+)\s*:[^#\n]*#\s*(.+)$", src) if m[1] in sym._fields}
     f = inspect.unwrap(sym.__init__ if inspect.isclass(sym) and "__init__" in vars(sym) else sym)
     try: toks = list(tokenize.generate_tokens(io.StringIO(textwrap.dedent(inspect.getsource(f))).readline))
     except (OSError, TypeError, tokenize.TokenError, IndentationError, SyntaxError): return {}
@@ -178,7 +182,8 @@ def line_comments(sym) -> dict:
         if t.type == tokenize.NEWLINE: break  # the end of the `def` line (comments come before it)
         if t.type == tokenize.OP and t.string in "([{": depth += 1
         elif t.type == tokenize.OP and t.string in ")]}": depth -= 1
-        elif t.type == tokenize.NAME and depth == 1 and prev is not None and prev.string in ("(", ",", "*", "**"):
+        elif (t.type == tokenize.NAME and depth == 1 and prev is not None and prev.string in ("(", ",", "*", "**")
+              and t.string not in ("self", "cls")):
             names.setdefault(t.start[0], []).append(t.string)
         elif t.type == tokenize.COMMENT and len(names.get(t.start[0], [])) == 1:
             out[names[t.start[0]][0]] = t.string[1:].strip()
@@ -237,7 +242,7 @@ class APIDoc:
         dm = {k: (None if isinstance(v, str) and v.strip() in bad else v) for k, v in dm.items()}
         from coursecompanion.learner import EVENTS
         if getattr(self.sym, "__name__", "") in EVENTS and not dm.get("learn"): dm["learn"] = EVENT_ARG
-        for k, c in line_comments(self.sym).items():  # what docments missed: `**kwargs` and `x) -> T:  # about x`
+        for k, c in (line_comments(self.sym) or line_comments(package_twin(self.sym))).items():  # what docments missed: `**kwargs` and `x) -> T:  # about x`
             if dm.get(k) or c in bad: continue
             if dm.get("return") == c: dm["return"] = None
             dm[k] = c
