@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['VERDICTS', 'VERDICT_MIME', 'set_seed', 'get_rng_state', 'set_rng_state', 'default_device', 'to_device', 'to_cpu',
-           'is_rank0', 'unwrap_model', 'atomic_save', 'Facts', 'setup_cpu', 'machine_info', 'cpu_features',
-           'machine_summary', 'code_hash', 'Timer', 'require', 'patch', 'subplots', 'show_image', 'show_images',
-           'Table', 'mlp', 't_quantile', 'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
+           'is_rank0', 'unwrap_model', 'atomic_save', 'patch', 'Table', 'Facts', 'setup_cpu', 'machine_info',
+           'cpu_features', 'machine_summary', 'code_hash', 'Timer', 'require', 'subplots', 'show_image', 'show_images',
+           'mlp', 't_quantile', 'Decision', 'decide', 'all_of', 'check_trained', 'VerdictBox', 'verdict_html']
 
 # %% ../nbs/00_core.ipynb #6ed6d0a3
 import html, importlib, math, numbers, os, platform, random, tempfile, time
@@ -113,15 +113,75 @@ def atomic_save(obj, # Anything `torch.save` accepts
         raise
     return path
 
+# %% ../nbs/00_core.ipynb #40e093f7
+def patch(f=None, # A function whose first parameter is annotated with the class
+          *, as_prop:bool=False): # Add it as a property
+    "Decorator: add `f` to the class annotated on its first parameter, as a property if `as_prop`."
+    if f is None: return lambda g: patch(g, as_prop=as_prop)
+    first = f.__code__.co_varnames[0]
+    cls = f.__annotations__.get(first)
+    if not isinstance(cls, type): raise TypeError(f"patch: annotate the first parameter of {f.__name__} with a class")
+    f.__qualname__ = f"{cls.__name__}.{f.__name__}"
+    setattr(cls, f.__name__, property(f) if as_prop else f)
+    return f
+
+# %% ../nbs/00_core.ipynb #59fe6d4e
+def _fmt(v, digits:int) -> str:
+    "A table cell: numbers to `digits` significant figures, tensors and NumPy scalars unwrapped."
+    if isinstance(v, torch.Tensor) and v.numel() == 1: v = v.item()
+    if isinstance(v, np.generic): v = v.item()
+    if isinstance(v, bool) or v is None: return "" if v is None else str(v)
+    if isinstance(v, float): return f"{v:.{digits}g}"
+    return str(v)
+
+# %% ../nbs/00_core.ipynb #0481c725
+class Table:
+    "Rows of results as a table: HTML in a notebook and on the site, Markdown or text elsewhere."
+    def __init__(self, rows, # A list of dicts, or a dict of dicts keyed by row name
+                 columns:list|None=None, # Column order (default: keys in order of first appearance)
+                 digits:int=4, # Significant figures for floats
+                 index:str="", # Header of the row-name column when `rows` is a dict
+                 caption:str|None=None): # A line shown above the table
+        if isinstance(rows, dict): rows = [{index: k, **v} for k, v in rows.items()]
+        bad = next((r for r in rows if not isinstance(r, dict)), None)
+        if bad is not None: raise TypeError(f"Table: each row must be a dict of column -> value, got {bad!r}")
+        self.rows, self.digits, self.caption = [dict(r) for r in rows], digits, caption
+        self.columns = list(columns) if columns is not None else list(dict.fromkeys(k for r in self.rows for k in r))
+    def cells(self):
+        "The header and the formatted rows, as lists of strings."
+        return [str(c) for c in self.columns], [[_fmt(r.get(c), self.digits) for c in self.columns] for r in self.rows]
+    def __len__(self): return len(self.rows)
+
+# %% ../nbs/00_core.ipynb #3bf003fb
+@patch
+def _repr_html_(self:Table):
+    head, body = self.cells()
+    esc = html.escape
+    cap = f"<caption>{esc(self.caption)}</caption>" if self.caption else ""
+    th = "".join(f"<th>{esc(h)}</th>" for h in head)
+    trs = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in body)
+    return f'<table class="cc-table">{cap}<thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>'
+
+@patch
+def _repr_markdown_(self:Table):
+    head, body = self.cells()
+    row = lambda vs: "| " + " | ".join(v.replace("|", "\\|") for v in vs) + " |"
+    lines = [row(head), "|" + "---|" * len(head)] + [row(r) for r in body]
+    return (f"*{self.caption}*\n\n" if self.caption else "") + "\n".join(lines)
+
+@patch
+def __repr__(self:Table):
+    head, body = self.cells()
+    w = [max(len(x) for x in col) for col in zip(head, *body)]
+    fmt = lambda vs: "  ".join(v.ljust(n) for v, n in zip(vs, w)).rstrip()
+    return "\n".join(([self.caption] if self.caption else []) + [fmt(head)] + [fmt(r) for r in body])
+
 # %% ../nbs/00_core.ipynb #d19ea519
 class Facts(dict):
     "A dict of facts (settings, machine details) that a notebook shows as a two-column table."
-    def _repr_html_(self):
-        cell = lambda v: f"<td>{html.escape(str(v))}</td>"
-        rows = "".join(f"<tr>{cell(k)}{cell(v)}</tr>" for k, v in self.items())
-        return f'<table class="cc-table"><tbody>{rows}</tbody></table>'
-    def _repr_markdown_(self):
-        return "\n".join(["| | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in self.items()])
+    def _table(self): return Table([{"": k, "value": v} for k, v in self.items()])
+    def _repr_html_(self): return self._table()._repr_html_()
+    def _repr_markdown_(self): return self._table()._repr_markdown_()
 
 # %% ../nbs/00_core.ipynb #531c4aea
 def setup_cpu(threads:int|None=None, # Threads for PyTorch's intra-op pool; None keeps PyTorch's default (one per core)
@@ -235,18 +295,6 @@ def require(module:str, # The module to import, e.g. "sklearn.datasets"
                                   f"pip install {pkg})",
                                   name=module) from e
 
-# %% ../nbs/00_core.ipynb #40e093f7
-def patch(f=None, # A function whose first parameter is annotated with the class
-          *, as_prop:bool=False): # Add it as a property
-    "Decorator: add `f` to the class annotated on its first parameter, as a property if `as_prop`."
-    if f is None: return lambda g: patch(g, as_prop=as_prop)
-    first = f.__code__.co_varnames[0]
-    cls = f.__annotations__.get(first)
-    if not isinstance(cls, type): raise TypeError(f"patch: annotate the first parameter of {f.__name__} with a class")
-    f.__qualname__ = f"{cls.__name__}.{f.__name__}"
-    setattr(cls, f.__name__, property(f) if as_prop else f)
-    return f
-
 # %% ../nbs/00_core.ipynb #7bf97670
 def subplots(nrows:int=1, # Rows of axes
              ncols:int=1, # Columns of axes
@@ -291,57 +339,6 @@ def show_images(ims, # A batch of images
     if suptitle: fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
-
-# %% ../nbs/00_core.ipynb #59fe6d4e
-def _fmt(v, digits:int) -> str:
-    "A table cell: numbers to `digits` significant figures, tensors and NumPy scalars unwrapped."
-    if isinstance(v, torch.Tensor) and v.numel() == 1: v = v.item()
-    if isinstance(v, np.generic): v = v.item()
-    if isinstance(v, bool) or v is None: return "" if v is None else str(v)
-    if isinstance(v, float): return f"{v:.{digits}g}"
-    return str(v)
-
-# %% ../nbs/00_core.ipynb #0481c725
-class Table:
-    "Rows of results as a table: HTML in a notebook and on the site, Markdown or text elsewhere."
-    def __init__(self, rows, # A list of dicts, or a dict of dicts keyed by row name
-                 columns:list|None=None, # Column order (default: keys in order of first appearance)
-                 digits:int=4, # Significant figures for floats
-                 index:str="", # Header of the row-name column when `rows` is a dict
-                 caption:str|None=None): # A line shown above the table
-        if isinstance(rows, dict): rows = [{index: k, **v} for k, v in rows.items()]
-        bad = next((r for r in rows if not isinstance(r, dict)), None)
-        if bad is not None: raise TypeError(f"Table: each row must be a dict of column -> value, got {bad!r}")
-        self.rows, self.digits, self.caption = [dict(r) for r in rows], digits, caption
-        self.columns = list(columns) if columns is not None else list(dict.fromkeys(k for r in self.rows for k in r))
-    def cells(self):
-        "The header and the formatted rows, as lists of strings."
-        return [str(c) for c in self.columns], [[_fmt(r.get(c), self.digits) for c in self.columns] for r in self.rows]
-    def __len__(self): return len(self.rows)
-
-# %% ../nbs/00_core.ipynb #3bf003fb
-@patch
-def _repr_html_(self:Table):
-    head, body = self.cells()
-    esc = html.escape
-    cap = f"<caption>{esc(self.caption)}</caption>" if self.caption else ""
-    th = "".join(f"<th>{esc(h)}</th>" for h in head)
-    trs = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in body)
-    return f'<table class="cc-table">{cap}<thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>'
-
-@patch
-def _repr_markdown_(self:Table):
-    head, body = self.cells()
-    row = lambda vs: "| " + " | ".join(v.replace("|", "\\|") for v in vs) + " |"
-    lines = [row(head), "|" + "---|" * len(head)] + [row(r) for r in body]
-    return (f"*{self.caption}*\n\n" if self.caption else "") + "\n".join(lines)
-
-@patch
-def __repr__(self:Table):
-    head, body = self.cells()
-    w = [max(len(x) for x in col) for col in zip(head, *body)]
-    fmt = lambda vs: "  ".join(v.ljust(n) for v, n in zip(vs, w)).rstrip()
-    return "\n".join(([self.caption] if self.caption else []) + [fmt(head)] + [fmt(r) for r in body])
 
 # %% ../nbs/00_core.ipynb #522d4c27
 def mlp(sizes=(784, 256, 128, 10), # Layer widths, input first and output last
